@@ -1,6 +1,6 @@
-export * from './env.js';
 export * from './errors.js';
 export * from './grants.js';
+export * from './invocation.js';
 export * from './pipeline.js';
 export * from './resources.js';
 export * from './retry.js';

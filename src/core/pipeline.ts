@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { currentEnv, type Env } from './env.js';
 import { ConfigError } from './errors.js';
 import { type Grant, IAM_ACTIONS } from './grants.js';
+import { currentEnv, type Env } from './invocation.js';
 import type { Resource } from './resources.js';
 import { parseSchedule } from './schedule.js';
 import type { Trigger } from './triggers.js';
