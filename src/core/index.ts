@@ -6,3 +6,4 @@ export * from './resources.js';
 export * from './retry.js';
 export * from './schedule.js';
 export * from './triggers.js';
+export * from './logger.js';

@@ -156,3 +156,22 @@ export function scheduleExpressionOf(
   parseSchedule(value);
   return value;
 }
+
+/**
+ * The physical name of one of a pipeline's resources, as the current invocation's
+ * environment gives it (set by the runtime for granted resources only).
+ */
+export function resourceName<R extends Record<string, Resource>>(
+  pipeline: Pick<Pipeline<R>, 'name' | 'resources'>,
+  key: Extract<keyof R, string>,
+  env: Env = currentEnv(),
+): string {
+  const resource = pipeline.resources[key] as Resource;
+  const value = env[resource.env];
+  if (!value) {
+    throw new ConfigError(
+      `pipeline "${pipeline.name}": ${resource.env} (the ${resource.kind} "${key}") is not set — is the function granted it?`,
+    );
+  }
+  return value;
+}
