@@ -1,0 +1,2 @@
+export { startDynamoServer } from './server.js';
+export type { DynamoServer, DynamoServerOptions, TableSpec } from './types.js';

@@ -1,0 +1,162 @@
+import { mkdir } from 'node:fs/promises';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { Level } from 'level';
+import { ConfigError, errorMessage } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
+import { ensureTable } from './tables.js';
+import type { DynamoServer, DynamoServerOptions } from './types.js';
+
+const logger = createLogger('local-dynamodb');
+
+/**
+ * The embedded DynamoDB-compatible endpoint: dynalite behind a small wrapper so it can be
+ * replaced. It does not verify SigV4 — any credentials are accepted — which is why it binds
+ * 127.0.0.1 unless told otherwise. See docs/dynamodb-endpoint.md.
+ */
+export async function startDynamoServer(options: DynamoServerOptions = {}): Promise<DynamoServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError(`DynamoDB endpoint port must be an integer 0-65535, got ${port}`);
+  }
+  if (options.dataDir) await checkDataDirUsable(options.dataDir);
+
+  // Tables become ACTIVE at once: the local runtime creates them at startup and has no reason to wait.
+  const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  containRequestErrors(server);
+  try {
+    await listen(server, port, host);
+  } catch (err) {
+    // dynalite closes its store only through server.close(), which needs a listening server.
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await closeServer(server);
+    throw err;
+  }
+
+  const bound = (server.address() as AddressInfo).port;
+  const url = `http://${urlHost(host)}:${bound}`;
+  // Only used to create tables; the endpoint ignores the credentials.
+  const admin = new DynamoDBClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: bound,
+    host,
+    ensureTable: (spec) => ensureTable(admin, spec),
+    close() {
+      closing ??= (async () => {
+        admin.destroy();
+        await closeServer(server);
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * LevelDB allows one open handle per directory. dynalite opens it lazily and, when it is
+ * locked, fails later with an uncaught iterator error; open it once here to fail clearly.
+ */
+async function checkDataDirUsable(dataDir: string): Promise<void> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+  } catch (err) {
+    throw new ConfigError(`DynamoDB data dir ${dataDir} cannot be created: ${errorMessage(err)}`);
+  }
+  const db = new Level(dataDir);
+  try {
+    await db.open();
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    const why =
+      cause?.code === 'LEVEL_LOCKED'
+        ? 'it is in use by another process or server'
+        : errorMessage(cause ?? err);
+    throw new ConfigError(`DynamoDB data dir ${dataDir} cannot be opened: ${why}`);
+  }
+  await db.close();
+}
+
+/**
+ * dynalite rethrows request stream errors (`req.on('error', err => { throw err })`), so a
+ * client hanging up mid-request takes the whole process down, and a synchronous throw while
+ * validating a request does too. Swallow the former (the client is gone) and answer the
+ * latter with a 500, like DynamoDB's InternalServerError.
+ */
+function containRequestErrors(server: Server): void {
+  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const emit = req.emit;
+    req.emit = function guardedEmit(this: IncomingMessage, event: string | symbol, ...args: unknown[]) {
+      if (event === 'error') {
+        res.destroy();
+        return true;
+      }
+      try {
+        return emit.call(this, event, ...args);
+      } catch (err) {
+        logger.error('DynamoDB endpoint failed on a request', { error: errorMessage(err) });
+        answerInternalError(res);
+        return true;
+      }
+    } as IncomingMessage['emit'];
+    for (const handler of handlers) handler(req, res);
+  });
+}
+
+function answerInternalError(res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({
+    __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+    message: 'The local DynamoDB endpoint failed on this request',
+  });
+  res.writeHead(500, {
+    'Content-Type': 'application/x-amz-json-1.0',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** dynalite's close stops listening, waits for pending LevelDB writes, then closes the store. */
+async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve, reject) =>
+    server.close((err) => (err ? reject(err) : resolve())),
+  );
+  // Idle keep-alive sockets would otherwise hold close() open until they time out.
+  server.closeIdleConnections();
+  await closed;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'the address is in use' : errorMessage(err);
+      reject(new ConfigError(`DynamoDB endpoint cannot listen on ${host}:${port}: ${why}`));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** What a client dials: the wildcard addresses are reached through loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
