@@ -1,0 +1,178 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { LocalFunction } from './functions.js';
+import { invokeFunction } from './invoke.js';
+import { type DeadLetterQueue, describeError, FileQueue, newEntry, type QueueEntry } from './queue.js';
+
+/** Lambda's asynchronous invocation: the first attempt plus two retries. */
+export const MAX_ATTEMPTS = 3;
+
+export interface InvokerOptions {
+  functions: Map<string, LocalFunction>;
+  queueDir: string;
+  dlq: DeadLetterQueue;
+  region: string;
+  /** Delay before the first retry; the second waits twice as long (Lambda: ~1 min, ~2 min). */
+  retryBaseDelayMs: number;
+  /** Concurrent invocations per function. */
+  concurrency: number;
+  /** How often the queue directory is scanned for entries written by other processes (CLI redrive). */
+  pollMs?: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface InvokerStats {
+  inFlight: number;
+  succeeded: number;
+  failedAttempts: number;
+  deadLettered: number;
+}
+
+/**
+ * Delivers queued events to functions with Lambda's async semantics: retries with backoff,
+ * then the DLQ. The queue directory is the source of truth: an entry file is rewritten after
+ * each failed attempt and removed only after success or burial, so whatever is unfinished
+ * when the process stops runs on the next start.
+ */
+export class AsyncInvoker {
+  readonly queue: FileQueue<QueueEntry>;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, number>();
+  private readonly warnedUnknown = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private scanning = false;
+  private rescan = false;
+  private stopped = true;
+  private readonly now: () => Date;
+  readonly stats: InvokerStats = { inFlight: 0, succeeded: 0, failedAttempts: 0, deadLettered: 0 };
+
+  constructor(private readonly options: InvokerOptions) {
+    this.queue = new FileQueue<QueueEntry>(options.queueDir);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Persists the event (fsync'd) before returning: an S3 request is answered only after this. */
+  enqueue(functionId: string, event: unknown): QueueEntry {
+    const entry = newEntry(functionId, event, this.now());
+    this.queue.put(entry);
+    this.kick();
+    return entry;
+  }
+
+  depth(): number {
+    return this.queue.depth();
+  }
+
+  start(): void {
+    this.stopped = false;
+    const poll = () => {
+      this.kick();
+      this.timer = setTimeout(poll, this.options.pollMs ?? 250);
+      this.timer.unref();
+    };
+    poll();
+  }
+
+  /** Stops taking entries, waits up to `graceMs` for attempts in flight; unfinished ones stay queued. */
+  async stop(graceMs: number): Promise<{ unfinished: number }> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight.values()]), grace]);
+    clearTimeout(timer);
+    return { unfinished: this.inFlight.size };
+  }
+
+  /** Scans the queue now (coalesced): runs every due entry its function has room for. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.scanning) {
+      this.rescan = true;
+      return;
+    }
+    this.scanning = true;
+    try {
+      do {
+        this.rescan = false;
+        this.scan();
+      } while (this.rescan && !this.stopped);
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private scan(): void {
+    const now = this.now().getTime();
+    for (const entry of this.queue.list()) {
+      if (this.stopped) return;
+      if (this.inFlight.has(entry.id) || Date.parse(entry.nextAttemptAt) > now) continue;
+      const fn = this.options.functions.get(entry.functionId);
+      if (!fn) {
+        if (!this.warnedUnknown.has(entry.id)) {
+          this.warnedUnknown.add(entry.id);
+          this.options.logger.warn('queued event for a function that is not running; left queued', {
+            entryId: entry.id,
+            functionId: entry.functionId,
+          });
+        }
+        continue;
+      }
+      if ((this.running.get(fn.id) ?? 0) >= this.options.concurrency) continue;
+      this.attempt(fn, entry);
+    }
+  }
+
+  private attempt(fn: LocalFunction, entry: QueueEntry): void {
+    this.running.set(fn.id, (this.running.get(fn.id) ?? 0) + 1);
+    this.stats.inFlight++;
+    const run = this.runAttempt(fn, entry).finally(() => {
+      this.running.set(fn.id, (this.running.get(fn.id) ?? 1) - 1);
+      this.stats.inFlight--;
+      this.inFlight.delete(entry.id);
+      this.kick();
+    });
+    this.inFlight.set(entry.id, run);
+  }
+
+  private async runAttempt(fn: LocalFunction, entry: QueueEntry): Promise<void> {
+    const { logger } = this.options;
+    try {
+      await invokeFunction(fn, entry.event, { region: this.options.region });
+      if (this.stopped) return; // shut down mid-attempt: leave it queued, it runs again next start
+      this.queue.remove(entry.id);
+      this.stats.succeeded++;
+    } catch (err) {
+      if (this.stopped) return;
+      const error = describeError(err, this.now());
+      const attempts = entry.attempts + 1;
+      const failed: QueueEntry = { ...entry, attempts, errors: [...entry.errors, error] };
+      this.stats.failedAttempts++;
+      if (attempts >= MAX_ATTEMPTS) {
+        this.options.dlq.bury(failed, error);
+        this.stats.deadLettered++;
+        logger.error('function failed every attempt; moved to the DLQ', {
+          functionId: fn.id,
+          entryId: entry.id,
+          attempts,
+          error: { name: error.name, message: error.message },
+        });
+        return;
+      }
+      const delay = this.options.retryBaseDelayMs * 2 ** (attempts - 1);
+      failed.nextAttemptAt = new Date(this.now().getTime() + delay).toISOString();
+      this.queue.put(failed);
+      logger.warn('function attempt failed; will retry', {
+        functionId: fn.id,
+        entryId: entry.id,
+        attempts,
+        retryInMs: delay,
+        error: { name: error.name, message: error.message },
+      });
+      const retry = setTimeout(() => this.kick(), delay + 1);
+      retry.unref();
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../core/errors.js';
+
+/**
+ * The state directory: everything the local runtime keeps between runs.
+ *
+ *   s3/             objects (the embedded S3 endpoint)
+ *   dynamodb/       tables (the embedded DynamoDB endpoint)
+ *   queue/          pending asynchronous invocations, one JSON file each
+ *   dlq/            invocations that failed every attempt, one JSON file each
+ *   secrets.json    secrets from config, mode 0600, for readSecret()
+ *   metrics.jsonl   local metrics history
+ *   runtime.json    the running `tributary dev` (pid, endpoints), removed on shutdown
+ */
+export interface StatePaths {
+  root: string;
+  s3: string;
+  dynamodb: string;
+  queue: string;
+  dlq: string;
+  secrets: string;
+  metrics: string;
+  runtime: string;
+}
+
+export function statePaths(root: string): StatePaths {
+  return {
+    root,
+    s3: path.join(root, 's3'),
+    dynamodb: path.join(root, 'dynamodb'),
+    queue: path.join(root, 'queue'),
+    dlq: path.join(root, 'dlq'),
+    secrets: path.join(root, 'secrets.json'),
+    metrics: path.join(root, 'metrics.jsonl'),
+    runtime: path.join(root, 'runtime.json'),
+  };
+}
+
+export function prepareStateDir(root: string, secrets: Record<string, unknown>): StatePaths {
+  const paths = statePaths(root);
+  try {
+    for (const dir of [paths.root, paths.s3, paths.dynamodb, paths.queue, paths.dlq]) {
+      mkdirSync(dir, { recursive: true });
+    }
+    writeFileDurably(paths.secrets, `${JSON.stringify(secrets, null, 2)}\n`, 0o600);
+  } catch (err) {
+    throw new ConfigError(`cannot use state directory ${root}: ${(err as Error).message}`);
+  }
+  return paths;
+}
+
+/**
+ * Writes a file so that a crash leaves either the old or the new content, never a torn
+ * one: a temp file in the same directory, fsync, rename over the target, fsync the directory.
+ */
+export function writeFileDurably(file: string, content: string, mode = 0o644): void {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${randomUUID()}.tmp`);
+  const fd = openSync(temp, 'w', mode);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(temp, file);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  syncDir(dir);
+}
+
+export function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface RuntimeInfo {
+  pid: number;
+  httpUrl: string;
+  s3Url: string;
+  dynamodbUrl: string;
+  startedAt: string;
+}
+
+/** The `tributary dev` that holds this state dir, if its process is alive. */
+export function runningRuntime(paths: StatePaths): RuntimeInfo | undefined {
+  let info: RuntimeInfo;
+  try {
+    info = JSON.parse(readFileSync(paths.runtime, 'utf8')) as RuntimeInfo;
+  } catch {
+    return undefined;
+  }
+  return isAlive(info.pid) ? info : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
