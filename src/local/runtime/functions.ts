@@ -142,7 +142,7 @@ function handlerLoader(pipeline: Pipeline, name: string): () => Promise<Handler>
 }
 
 /** Looks a function up by id; unknown → a message listing the known ones. */
-export function findFunction(functions: Map<string, LocalFunction>, id: string): LocalFunction {
+export function findFunction(functions: ReadonlyMap<string, LocalFunction>, id: string): LocalFunction {
   const fn = functions.get(id);
   if (fn) return fn;
   const known = [...functions.keys()].sort();

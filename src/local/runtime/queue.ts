@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { syncDir, writeFileDurably } from '../state.js';
 
@@ -72,6 +72,7 @@ export class FileQueue<T extends { id: string; firstReceivedAt: string } = Queue
   }
 
   put(entry: T): void {
+    mkdirSync(this.dir, { recursive: true });
     writeFileDurably(this.file(entry.id), `${JSON.stringify(entry)}\n`);
   }
 
@@ -94,7 +95,14 @@ export class FileQueue<T extends { id: string; firstReceivedAt: string } = Queue
 
   /** Entry ids; temp files (dot-prefixed) are not entries yet. */
   ids(): string[] {
-    return readdirSync(this.dir)
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return names
       .filter((name) => name.endsWith('.json') && !name.startsWith('.'))
       .map((name) => name.slice(0, -'.json'.length));
   }
