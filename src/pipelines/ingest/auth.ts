@@ -1,7 +1,8 @@
 /**
- * API keys (`x-api-key`) and HTTP Basic users, from the auth secret:
+ * API keys (`x-api-key`) and HTTP Basic users, from the auth secret — a JSON object of
+ * strings, one entry per key or user:
  *
- *   { "apiKeys": { "<caller name>": "<key>" }, "users": { "<user>": "<password>" } }
+ *   { "apikey:<caller name>": "<key>", "user:<user name>": "<password>" }
  *
  * A value may be given as `sha256:<hex>` so that the secret need not hold the key itself.
  * Presented credentials are hashed and compared with every stored digest in constant time.
@@ -19,40 +20,27 @@ export const BASIC_CHALLENGE = 'Basic realm="tributary-ingest", charset="UTF-8"'
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
-function digestOf(value: unknown, where: string): Buffer {
+function digestOf(value: unknown, entry: string): Buffer {
   if (typeof value !== 'string' || value === '')
-    throw new ConfigError(`auth secret: ${where} must be a non-empty string`);
+    throw new ConfigError(`auth secret: "${entry}" must be a non-empty string`);
   const hashed = /^sha256:([0-9a-fA-F]{64})$/.exec(value);
   return hashed ? Buffer.from(hashed[1] as string, 'hex') : sha256(value);
 }
 
-function entries(value: unknown, field: string): [string, unknown][] {
-  if (value === undefined) return [];
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new ConfigError(`auth secret: "${field}" must be an object of name → value`);
-  return Object.entries(value);
-}
-
-/** Parses the secret (an object, or its JSON text); a malformed secret is a ConfigError. */
-export function parseCredentials(secret: unknown): Credentials {
-  let value = secret;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      throw new ConfigError('auth secret is not JSON');
-    }
+/** Parses the secret's entries; a malformed secret is a ConfigError naming the entry (never a value). */
+export function parseCredentials(secret: Record<string, unknown>): Credentials {
+  const credentials: Credentials = { apiKeys: [], users: new Map() };
+  for (const [entry, value] of Object.entries(secret)) {
+    const match = /^(apikey|user):(.+)$/.exec(entry);
+    if (!match)
+      throw new ConfigError(`auth secret: entry "${entry}" must be named "apikey:<name>" or "user:<name>"`);
+    const name = match[2] as string;
+    if (match[1] === 'apikey') credentials.apiKeys.push({ name, digest: digestOf(value, entry) });
+    else if (name.includes(':'))
+      throw new ConfigError(`auth secret: user name in "${entry}" must not contain ":"`);
+    else credentials.users.set(name, digestOf(value, entry));
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new ConfigError('auth secret must be a JSON object with "apiKeys" and/or "users"');
-  const { apiKeys, users } = value as Record<string, unknown>;
-  return {
-    apiKeys: entries(apiKeys, 'apiKeys').map(([name, key]) => ({
-      name,
-      digest: digestOf(key, `apiKeys.${name}`),
-    })),
-    users: new Map(entries(users, 'users').map(([user, pw]) => [user, digestOf(pw, `users.${user}`)])),
-  };
+  return credentials;
 }
 
 export interface PresentedCredentials {
