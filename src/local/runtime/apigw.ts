@@ -96,6 +96,8 @@ export interface EventInput {
   headers: Headers;
   body: Uint8Array | undefined;
   sourceIp: string;
+  /** The Host the client used. */
+  domainName: string;
   match: RouteMatch;
   apiId: string;
   accountId: string;
@@ -117,7 +119,7 @@ export function toEventV2(input: EventInput): APIGatewayProxyEventV2 {
   const contentType = headers['content-type'];
   const hasBody = input.body !== undefined && input.body.byteLength > 0;
   const binary = hasBody && !isTextContent(contentType);
-  const domainName = headers.host ?? 'localhost';
+  const { domainName } = input;
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: input.match.route.routeKey,

@@ -100,6 +100,7 @@ async function serveRoute(
     headers: c.req.raw.headers,
     body,
     sourceIp: sourceIp(c),
+    domainName: c.req.header('host') ?? url.host,
     match,
     apiId: pipeline,
     accountId: LOCAL_ACCOUNT_ID,
