@@ -208,7 +208,7 @@ export class PipelineSecret extends Construct implements CloudResource {
 
   /** `arn:…:secret:<name>-??????`: Secrets Manager appends six random characters to every ARN. */
   arnFor(): string {
-    return this.secret.secretArn;
+    return `${this.secret.secretArn}-??????`;
   }
 }
 
