@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoServer, startDynamoServer } from '../../../src/local/dynamodb/index.js';
 import { api } from '../../../src/pipelines/ingest/handler.js';
 import pipeline from '../../../src/pipelines/ingest/pipeline.js';
-import { API_KEY, AUTH_SECRET_VALUE, type Call, invoke, PASSWORD, USER } from './helpers.js';
+import { AUTH_SECRET_VALUE, type Call, invoke, PASSWORD, USER } from './helpers.js';
 
 let dynamo: DynamoServer;
 let client: DynamoDBClient;
@@ -117,6 +117,13 @@ describe('POST /post (compatible with the sample)', () => {
     // Assert
     expect(answer.status).toBe(status);
     expect((answer.json() as { message: string }).message).toMatch(message);
+  });
+
+  it('stores 32 levels of nesting, the most DynamoDB allows', async () => {
+    const deep = `{"Id":"deep-32","x":${'['.repeat(32)}1${']'.repeat(32)}}`;
+    const answer = await post('/post', deep);
+    expect(answer.status).toBe(200);
+    expect((await call({ method: 'GET', path: '/records/deep-32' })).body).toContain(`${'['.repeat(32)}1`);
   });
 
   it('refuses a body over MAX_BODY_BYTES with 413', async () => {
