@@ -5,6 +5,7 @@ export {
   s3Client,
   s3Config,
   secretsClient,
+  unguardedS3Client,
   unmarshallNumber,
 } from './factory.js';
 export { ACCESS_GUARD_MIDDLEWARE, type AccessCheck, accessChecks, addAccessGuard } from './guard.js';
