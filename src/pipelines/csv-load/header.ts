@@ -7,7 +7,7 @@ import type { KeySchema } from './types.js';
  */
 export function checkHeader(header: readonly string[], keys: KeySchema): string[] {
   const names = header.map((h) => h.trim());
-  if (names.some((n) => /[\u0000-\u0008\u000e-\u001f\ufffd]/.test(n))) {
+  if (names.some(isNotText)) {
     throw new CsvRejectedError(
       'the header row is not text (control characters or invalid UTF-8): is this a CSV file?',
     );
@@ -30,4 +30,13 @@ export function checkHeader(header: readonly string[], keys: KeySchema): string[
     }
   }
   return names;
+}
+
+/** Control characters (other than tab/newlines) or U+FFFD from invalid UTF-8: binary, not a header. */
+function isNotText(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0xfffd) return true;
+  }
+  return false;
 }

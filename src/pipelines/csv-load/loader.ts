@@ -77,48 +77,70 @@ export async function loadCsv(options: LoadCsvOptions): Promise<LoadOutcome> {
     });
   };
 
-  const events = readCsv(options.bytes, {
-    delimiter: options.delimiter,
-    baseOffset: position.offset,
-    baseLine: position.line,
-  });
-  for await (const event of events) {
-    sawAnything = true;
-    if (!plan) {
-      plan = headerPlan(event, options);
-      position.header = plan.columns.map((c) => c.name);
-      advance(position, event);
-      continue;
-    }
-    rowsRead++;
-    if (event.kind === 'broken') {
-      await invalid(event.startLine, event.reason, event.raw);
-    } else {
-      const result = rowToItem(plan, event.fields);
-      if (result.ok) await writer.add(result.key, result.item);
-      else {
-        const reason = event.raw.includes('\ufffd')
-          ? `${result.reason} (the row is not valid UTF-8)`
-          : result.reason;
-        await invalid(event.startLine, reason, event.raw);
-      }
-      advance(position, event);
-    }
-    // Only after a whole record: a stop position must be a record boundary.
-    if (event.kind === 'record' && rowsRead % CHECK_EVERY_ROWS === 0) {
-      options.onProgress?.(counters());
-      if (options.shouldStop?.()) {
-        stopped = true;
-        break; // ends the generator, which closes the parser and the source
-      }
-    }
+  try {
+    await run();
+  } catch (cause) {
+    // Let batches already sent settle, so nothing is still writing when the caller reports.
+    await writer.flush().catch(() => {});
+    throw new LoadFailure(cause, counters(), position);
   }
-  if (!sawAnything) throw new CsvRejectedError('the file is empty: there is no header row');
-  if (!plan) throw new CsvRejectedError('the file has no header row');
-  await writer.flush();
   const result = counters();
   options.onProgress?.(result);
   return { done: !stopped, position, counters: result };
+
+  async function run(): Promise<void> {
+    const events = readCsv(options.bytes, {
+      delimiter: options.delimiter,
+      baseOffset: position.offset,
+      baseLine: position.line,
+    });
+    for await (const event of events) {
+      sawAnything = true;
+      if (!plan) {
+        plan = headerPlan(event, options);
+        position.header = plan.columns.map((c) => c.name);
+        advance(position, event);
+        continue;
+      }
+      rowsRead++;
+      if (event.kind === 'broken') {
+        await invalid(event.startLine, event.reason, event.raw);
+      } else {
+        const result = rowToItem(plan, event.fields);
+        if (result.ok) await writer.add(result.key, result.item);
+        else {
+          const reason = event.raw.includes('\ufffd')
+            ? `${result.reason} (the row is not valid UTF-8)`
+            : result.reason;
+          await invalid(event.startLine, reason, event.raw);
+        }
+        advance(position, event);
+      }
+      // Only after a whole record: a stop position must be a record boundary.
+      if (event.kind === 'record' && rowsRead % CHECK_EVERY_ROWS === 0) {
+        options.onProgress?.(counters());
+        if (options.shouldStop?.()) {
+          stopped = true;
+          break; // ends the generator, which closes the parser and the source
+        }
+      }
+    }
+    if (!sawAnything) throw new CsvRejectedError('the file is empty: there is no header row');
+    if (!plan) throw new CsvRejectedError('the file has no header row');
+    await writer.flush();
+  }
+}
+
+/** A load that broke part-way: what it had done when it did (`cause` is the error). */
+export class LoadFailure extends Error {
+  override name = 'LoadFailure';
+  constructor(
+    override readonly cause: unknown,
+    readonly counters: LoadCounters,
+    readonly position: LoadPosition,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
 }
 
 function headerPlan(event: CsvEvent, options: LoadCsvOptions) {
