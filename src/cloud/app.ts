@@ -48,6 +48,8 @@ export function buildApp(options: BuildAppOptions): { app: App; stacks: Tributar
     context: {
       // Access-log delivery through a bucket policy, not ACLs (ACLs stay disabled everywhere).
       '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+      // Construct paths in template metadata, as the cdk CLI writes them (the console shows them).
+      'aws:cdk:enable-path-metadata': true,
       ...(options.bundle === false ? { [BUNDLING_STACKS_CONTEXT]: [] } : {}),
     },
   });
