@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
+  type AttributeValue,
   BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
   DeleteItemCommand,
   DynamoDBClient,
   type WriteRequest,
@@ -66,20 +68,22 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-type Item = WriteRequest['PutRequest'] extends infer P ? NonNullable<P>['Item'] : never;
+type Item = Record<string, AttributeValue>;
 
-async function seed(items: NonNullable<Item>[]): Promise<void> {
+async function seed(items: Item[]): Promise<void> {
   for (let i = 0; i < items.length; i += 25) {
     const batch = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
     let pending: WriteRequest[] | undefined = batch;
     while (pending && pending.length > 0) {
-      const out = await db.send(new BatchWriteItemCommand({ RequestItems: { [TABLE.name]: pending } }));
+      const out: BatchWriteItemCommandOutput = await db.send(
+        new BatchWriteItemCommand({ RequestItems: { [TABLE.name]: pending } }),
+      );
       pending = out.UnprocessedItems?.[TABLE.name];
     }
   }
 }
 
-const record = (id: string, receivedAt: string | undefined, extra: NonNullable<Item> = {}) => ({
+const record = (id: string, receivedAt: string | undefined, extra: Item = {}) => ({
   Id: { S: id },
   ...(receivedAt ? { receivedAt: { S: receivedAt } } : {}),
   ...extra,
