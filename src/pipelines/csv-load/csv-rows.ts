@@ -44,6 +44,9 @@ export async function* readCsv(
     relax_column_count: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
+    // A stray quote (`a"b`, `"x"y`) is kept as text, as Python's csv module (the sample) reads it;
+    // strict quoting would leave the parser inside a quote and swallow the rows after it.
+    relax_quotes: true,
     raw: true,
     info: true,
     on_skip: (error, raw) => {

@@ -7,6 +7,8 @@ import type { KeySchema } from './types.js';
  */
 export function checkHeader(header: readonly string[], keys: KeySchema): string[] {
   const names = header.map((h) => h.trim());
+  if (names.every((n) => n === ''))
+    throw new CsvRejectedError('the first line is blank: there is no header row');
   if (names.some(isNotText)) {
     throw new CsvRejectedError(
       'the header row is not text (control characters or invalid UTF-8): is this a CSV file?',
