@@ -1,9 +1,10 @@
 import type { Pipeline } from '../core/pipeline.js';
 import bucketMetrics from './bucket-metrics/pipeline.js';
+import csvLoad from './csv-load/pipeline.js';
 import ingest from './ingest/pipeline.js';
 
 /**
  * Every pipeline the runtimes (local and cloud) and the CLI know. Each pipeline lives in its
  * own folder and is added here by its declaration (`./<name>/pipeline.js`).
  */
-export const pipelines: Pipeline[] = [bucketMetrics, ingest];
+export const pipelines: Pipeline[] = [bucketMetrics, csvLoad, ingest];
