@@ -43,6 +43,8 @@ function payload(ctx: RequestContext): { stream: Readable; decoder?: AwsChunkedD
     mode !== STREAMING_SIGNED,
   );
   ctx.req.on('error', (err) => decoder.destroy(err));
+  // Errors surface through the consumer's iteration; this keeps one raised before it starts from going unhandled.
+  decoder.on('error', () => {});
   ctx.req.pipe(decoder);
   return { stream: decoder, decoder };
 }

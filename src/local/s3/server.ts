@@ -80,6 +80,7 @@ function sendError(
   if (!req.complete) {
     const length = Number(req.headers['content-length'] ?? Number.POSITIVE_INFINITY);
     if (length > 1024 * 1024) res.setHeader('Connection', 'close');
+    req.unpipe();
     req.resume();
   }
   res.writeHead(err.status, {
