@@ -1,0 +1,222 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
+import { s3Client } from '../../clients/index.js';
+import { errorMessage } from '../../core/errors.js';
+import { createLogger } from '../../core/logger.js';
+import { emitMetrics, type MetricDatum } from '../../core/metrics.js';
+import { readConfig, resourceName } from '../../core/pipeline.js';
+import { withRetry } from '../../core/retry.js';
+import type { ReplicationConfig } from './config.js';
+import {
+  DEADLINE_MARGIN_MS,
+  METRIC,
+  METRICS_NAMESPACE,
+  MiB,
+  OBJECT_RETRIES,
+  RETRY_BASE_MS,
+  RETRY_MAX_MS,
+} from './constants.js';
+import { ReplicationError } from './errors.js';
+import { compareSequencers, decodeEventKey, targetKey } from './event-key.js';
+import pipeline from './pipeline.js';
+import { type Endpoints, replicateObject } from './replicate-object.js';
+import { isRetryable, targetProblem } from './s3-errors.js';
+import { targetStore } from './target-client.js';
+import { headTarget } from './target-state.js';
+import type { RecordResult, ReplicationResult } from './types.js';
+
+const logger = createLogger('replication');
+
+/**
+ * `ObjectCreated:*` → each record's object copied to the target. Every record is attempted;
+ * records that fail make the invocation throw afterwards (Lambda retries twice, then the
+ * DLQ), and the retry skips what already arrived. A source deleted before processing is
+ * reported as `missing`, not thrown: retrying cannot bring it back.
+ */
+export async function replicate(event: S3Event, context?: Partial<Context>): Promise<ReplicationResult> {
+  const records = recordsOf(event);
+  if (records.length === 0) return { records: [] };
+  const config = readConfig(pipeline);
+  const target = await targetStore(resourceName(pipeline, 'target'));
+  const deadline = deadlineSignal(context);
+  const results: RecordResult[] = [];
+  const failures: unknown[] = [];
+
+  for (const record of records) {
+    const started = Date.now();
+    const key = safeKey(record);
+    try {
+      if (key === undefined) throw new ReplicationError('event record has no s3.object.key', 'InvalidEvent');
+      if (!passesFilter(config, key)) {
+        results.push({ key, outcome: 'skipped', reason: 'outside SOURCE_PREFIX/SOURCE_SUFFIX' });
+        continue;
+      }
+      const endpoints: Endpoints = {
+        source: { client: s3Client(), bucket: record.s3.bucket.name },
+        target: {
+          client: target.client,
+          bucket: config.TARGET_BUCKET,
+          prefix: config.TARGET_PREFIX,
+          endpoint: target.endpoint,
+        },
+        tuning: tuningOf(config),
+      };
+      const { eTag, size, sequencer } = record.s3.object;
+      const result = await replicateObject(
+        endpoints,
+        {
+          key,
+          ...(eTag ? { etag: eTag, pinVersion: true } : {}),
+          ...(typeof size === 'number' ? { size } : {}),
+          ...(sequencer ? { sequencer } : {}),
+        },
+        deadline,
+      );
+      results.push(result);
+      if (result.outcome === 'copied') {
+        emitMetrics(METRICS_NAMESPACE, copiedMetrics(record.s3.bucket.name, result));
+        logger.info('replicated', {
+          key,
+          bytes: result.bytes,
+          parts: result.parts,
+          ms: Date.now() - started,
+        });
+      } else {
+        logger.info(`not copied: ${result.outcome}`, { key, reason: result.reason });
+      }
+    } catch (err) {
+      failures.push(err);
+      results.push({ key: key ?? '(none)', outcome: 'failed', reason: errorMessage(err) });
+      logger.error('replication failed', { key, error: errorMessage(err) });
+      emitMetrics(METRICS_NAMESPACE, [
+        {
+          name: METRIC.failures,
+          value: 1,
+          unit: 'Count',
+          dimensions: { SourceBucket: record.s3?.bucket?.name ?? '' },
+        },
+      ]);
+    }
+  }
+  if (failures.length > 0) throw failureOf(failures, results);
+  return { records: results };
+}
+
+/**
+ * `ObjectRemoved:*` → the target's copy deleted, when REPLICATE_DELETES=true. With the
+ * setting off (the default) each record is reported as skipped and the target is not touched.
+ * A copy written for a newer event (higher sequencer) than the delete is kept.
+ */
+export async function replicateDelete(event: S3Event): Promise<ReplicationResult> {
+  const records = recordsOf(event);
+  if (records.length === 0) return { records: [] };
+  const config = readConfig(pipeline);
+  if (!config.REPLICATE_DELETES) {
+    return {
+      records: records.map((r) => ({
+        key: safeKey(r) ?? '(none)',
+        outcome: 'skipped',
+        reason: 'delete replication is off (REPLICATE_DELETES=false)',
+      })),
+    };
+  }
+  const target = await targetStore(resourceName(pipeline, 'target'));
+  const results: RecordResult[] = [];
+  const failures: unknown[] = [];
+  for (const record of records) {
+    const key = safeKey(record);
+    try {
+      if (key === undefined) throw new ReplicationError('event record has no s3.object.key', 'InvalidEvent');
+      if (!passesFilter(config, key)) {
+        results.push({ key, outcome: 'skipped', reason: 'outside SOURCE_PREFIX/SOURCE_SUFFIX' });
+        continue;
+      }
+      const destination = targetKey(config.TARGET_PREFIX, key);
+      const retry = {
+        retries: OBJECT_RETRIES,
+        baseMs: RETRY_BASE_MS,
+        maxMs: RETRY_MAX_MS,
+        retryable: isRetryable,
+      };
+      const state = await withRetry(
+        () => headTarget(target.client, config.TARGET_BUCKET, destination),
+        retry,
+      );
+      const { sequencer } = record.s3.object;
+      if (!state) {
+        results.push({ key, outcome: 'skipped', reason: 'the target has no such key' });
+        continue;
+      }
+      if (sequencer && state.sequencer && compareSequencers(sequencer, state.sequencer) < 0) {
+        results.push({ key, outcome: 'skipped', reason: 'the target holds a copy from a newer event' });
+        continue;
+      }
+      await withRetry(
+        () => target.client.send(new DeleteObjectCommand({ Bucket: config.TARGET_BUCKET, Key: destination })),
+        retry,
+      );
+      results.push({ key, outcome: 'deleted' });
+      logger.info('deleted on target', { key });
+    } catch (err) {
+      const clear = targetProblem(err, config.TARGET_BUCKET, target.endpoint) ?? err;
+      failures.push(clear);
+      results.push({ key: key ?? '(none)', outcome: 'failed', reason: errorMessage(clear) });
+      logger.error('delete replication failed', { key, error: errorMessage(clear) });
+    }
+  }
+  if (failures.length > 0) throw failureOf(failures, results);
+  return { records: results };
+}
+
+/** S3's test event (sent when a notification is configured) has no Records. */
+function recordsOf(event: S3Event | { Event?: string }): S3EventRecord[] {
+  const records = (event as Partial<S3Event>).Records;
+  return Array.isArray(records) ? records : [];
+}
+
+function safeKey(record: S3EventRecord): string | undefined {
+  const encoded = record?.s3?.object?.key;
+  return typeof encoded === 'string' ? decodeEventKey(encoded) : undefined;
+}
+
+const passesFilter = (config: ReplicationConfig, key: string): boolean =>
+  key.startsWith(config.SOURCE_PREFIX) && key.endsWith(config.SOURCE_SUFFIX);
+
+export const tuningOf = (config: ReplicationConfig) => ({
+  multipartThresholdBytes: config.MULTIPART_THRESHOLD_MB * MiB,
+  minPartSizeBytes: config.PART_SIZE_MB * MiB,
+  partConcurrency: config.PART_CONCURRENCY,
+});
+
+function copiedMetrics(sourceBucket: string, result: RecordResult): MetricDatum[] {
+  const dimensions = { SourceBucket: sourceBucket };
+  const data: MetricDatum[] = [
+    { name: METRIC.objects, value: 1, unit: 'Count', dimensions },
+    { name: METRIC.bytes, value: result.bytes ?? 0, unit: 'Bytes', dimensions },
+  ];
+  if (result.lastModified) {
+    data.push({
+      name: METRIC.latency,
+      value: Math.max(0, Date.now() - result.lastModified.getTime()),
+      unit: 'Milliseconds',
+      dimensions,
+    });
+  }
+  return data;
+}
+
+/** Aborts copies before Lambda kills the function, so multipart uploads get aborted, not orphaned. */
+function deadlineSignal(context?: Partial<Context>): AbortSignal | undefined {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  if (remaining === undefined || !Number.isFinite(remaining)) return undefined;
+  return AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS));
+}
+
+/** One error for the invocation: the first failure's own, when there is only one kind. */
+function failureOf(failures: unknown[], results: RecordResult[]): Error {
+  const failed = results.filter((r) => r.outcome === 'failed');
+  if (failures.length === 1 && failures[0] instanceof Error) return failures[0];
+  return new ReplicationError(
+    `${failed.length} of ${results.length} records failed: ${failed.map((r) => `"${r.key}": ${r.reason}`).join('; ')}`,
+  );
+}

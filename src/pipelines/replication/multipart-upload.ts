@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  type CompletedPart,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  type CreateMultipartUploadCommandInput,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { withRetry } from '../../core/retry.js';
+import { PART_RETRIES, RETRY_BASE_MS, RETRY_MAX_MS } from './constants.js';
+import { IntegrityError } from './errors.js';
+import { unquote } from './object-headers.js';
+import { isRetryable } from './s3-errors.js';
+
+export interface MultipartUploadRequest {
+  client: S3Client;
+  /** Bucket, key, content headers, metadata, tagging. */
+  create: CreateMultipartUploadCommandInput & { Bucket: string; Key: string };
+  body: AsyncIterable<Uint8Array>;
+  /** Bytes the source said it has; anything else is an IntegrityError and nothing is completed. */
+  expectedSize: number;
+  partSize: number;
+  /** Parts uploading at once. Memory held: (concurrency + 1) part buffers. */
+  concurrency: number;
+  signal?: AbortSignal;
+  /** Last check before the object becomes visible (e.g. "has a newer event won meanwhile?"); throw to abort. */
+  beforeComplete?: () => Promise<void>;
+}
+
+export interface MultipartUploadResult {
+  parts: number;
+  bytes: number;
+  sha256: string;
+  etag: string;
+}
+
+/**
+ * Streams a body into a multipart upload: reads part-sized buffers, uploads up to
+ * `concurrency` of them at once, and stops reading while that many are in flight, so memory
+ * stays at (concurrency + 1) × partSize whatever the object's size. Each part carries its
+ * Content-MD5 (the store verifies it); each is retried alone, since its bytes are in memory.
+ * Any failure aborts the upload, so no parts are left behind to be billed.
+ */
+export async function uploadMultipart(request: MultipartUploadRequest): Promise<MultipartUploadResult> {
+  const { client, create, partSize, concurrency } = request;
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand(create), {
+    abortSignal: request.signal,
+  });
+  if (!UploadId) throw new IntegrityError(`CreateMultipartUpload for "${create.Key}" returned no UploadId`);
+
+  const stop = new AbortController();
+  const onOuterAbort = () => stop.abort(request.signal?.reason);
+  request.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const inFlight = new Set<Promise<void>>();
+  const completed: CompletedPart[] = [];
+  const partMd5s: Buffer[] = [];
+  const spare: Buffer[] = [];
+  const sha256 = createHash('sha256');
+  let failure: unknown;
+
+  const uploadPart = (partNumber: number, buffer: Buffer, length: number): void => {
+    const body = buffer.subarray(0, length);
+    const md5 = createHash('md5').update(body).digest();
+    partMd5s[partNumber - 1] = md5;
+    const task = withRetry(
+      () =>
+        client.send(
+          new UploadPartCommand({
+            Bucket: create.Bucket,
+            Key: create.Key,
+            UploadId,
+            PartNumber: partNumber,
+            Body: body,
+            ContentLength: length,
+            ContentMD5: md5.toString('base64'),
+          }),
+          { abortSignal: stop.signal },
+        ),
+      {
+        retries: PART_RETRIES,
+        baseMs: RETRY_BASE_MS,
+        maxMs: RETRY_MAX_MS,
+        retryable: (err) => !stop.signal.aborted && isRetryable(err),
+        signal: stop.signal,
+      },
+    ).then(
+      ({ ETag }) => {
+        completed.push({ PartNumber: partNumber, ETag });
+        spare.push(buffer);
+      },
+      (err: unknown) => {
+        failure ??= err;
+        stop.abort(err);
+      },
+    );
+    const tracked = task.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
+
+  try {
+    let buffer: Buffer = Buffer.allocUnsafe(partSize);
+    let filled = 0;
+    let partNumber = 0;
+    let bytes = 0;
+    for await (const chunk of request.body) {
+      if (failure !== undefined || stop.signal.aborted) break;
+      sha256.update(chunk);
+      bytes += chunk.length;
+      let offset = 0;
+      while (offset < chunk.length) {
+        const n = Math.min(partSize - filled, chunk.length - offset);
+        buffer.set(chunk.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+        if (filled === partSize) {
+          uploadPart(++partNumber, buffer, filled);
+          // Back-pressure: the body is not read while `concurrency` parts are in flight.
+          while (inFlight.size >= concurrency) await Promise.race(inFlight);
+          if (failure !== undefined) break;
+          buffer = spare.pop() ?? Buffer.allocUnsafe(partSize);
+          filled = 0;
+        }
+      }
+    }
+    if (failure === undefined && !stop.signal.aborted && (filled > 0 || partNumber === 0)) {
+      uploadPart(++partNumber, buffer, filled);
+    }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
+    stop.signal.throwIfAborted();
+    if (bytes !== request.expectedSize) {
+      throw new IntegrityError(
+        `"${create.Key}": read ${bytes} bytes from the source, which said it has ${request.expectedSize}`,
+      );
+    }
+    await request.beforeComplete?.();
+    completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+    const out = await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: create.Bucket,
+        Key: create.Key,
+        UploadId,
+        MultipartUpload: { Parts: completed },
+      }),
+      { abortSignal: request.signal },
+    );
+    const expected = multipartEtag(partMd5s);
+    const etag = unquote(out.ETag);
+    // Stores that follow S3 answer MD5(part MD5s)-N: a mismatch means parts were lost or reordered.
+    if (/^[0-9a-f]{32}-\d+$/i.test(etag) && etag.toLowerCase() !== expected) {
+      throw new IntegrityError(`"${create.Key}": the target's ETag ${etag} is not the expected ${expected}`);
+    }
+    return { parts: partNumber, bytes, sha256: sha256.digest('hex'), etag };
+  } catch (err) {
+    stop.abort(err);
+    await Promise.allSettled(inFlight);
+    await abortUpload(client, create.Bucket, create.Key, UploadId);
+    throw failure ?? err;
+  } finally {
+    request.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+/** S3's multipart ETag: MD5 of the concatenated binary part MD5s, then `-<part count>`. */
+export function multipartEtag(partMd5s: readonly Buffer[]): string {
+  const digest = createHash('md5').update(Buffer.concat(partMd5s)).digest('hex');
+  return `${digest}-${partMd5s.length}`;
+}
+
+/** Best effort, retried: an upload left open keeps its parts (and their cost) on the store. */
+async function abortUpload(client: S3Client, bucket: string, key: string, uploadId: string): Promise<void> {
+  await withRetry(
+    () => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
+    { retries: PART_RETRIES, baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS, retryable: isRetryable },
+  ).catch(() => undefined);
+}

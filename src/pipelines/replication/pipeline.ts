@@ -1,0 +1,40 @@
+import { read } from '../../core/grants.js';
+import { definePipeline } from '../../core/pipeline.js';
+import { bucket, secret } from '../../core/resources.js';
+import { onObjectCreated, onObjectRemoved } from '../../core/triggers.js';
+import { replicationConfig } from './config.js';
+import { DEFAULT_TARGET_SECRET } from './constants.js';
+
+/**
+ * Every object created in the source bucket, copied to a bucket on any S3-compatible store
+ * (Lyve Cloud, MinIO, another AWS account) — streamed, any size, idempotent and in order.
+ * Deletes are replicated only with REPLICATE_DELETES=true: the trigger is declared
+ * regardless (triggers are static), and with the setting off `replicateDelete` reports each
+ * record as skipped without touching the target.
+ */
+export default definePipeline({
+  name: 'replication',
+  description: 'Copies every new object to a bucket on an S3-compatible store, streaming, any size',
+  config: replicationConfig,
+  resources: {
+    source: bucket({ name: 'tributary-replication-source', env: 'SOURCE_BUCKET', versioned: true }),
+    target: secret({ name: DEFAULT_TARGET_SECRET, env: 'TARGET_SECRET' }),
+  },
+  functions: {
+    replicate: {
+      description: 'ObjectCreated:* → stream the object to the target bucket (single PUT or multipart)',
+      memoryMb: 1024,
+      timeoutSeconds: 900,
+      triggers: [onObjectCreated('source')],
+      grants: [read('source'), read('target')],
+    },
+    replicateDelete: {
+      description: 'ObjectRemoved:* → delete the copy on the target, when REPLICATE_DELETES=true',
+      memoryMb: 256,
+      timeoutSeconds: 60,
+      triggers: [onObjectRemoved('source')],
+      grants: [read('target')],
+    },
+  },
+  handlers: () => import('./handler.js'),
+});

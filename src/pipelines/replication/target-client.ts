@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { unguardedS3Client } from '../../clients/factory.js';
+import {
+  type ClientSettings,
+  resolveSettings,
+  SECRETS_FILE_VARIABLE,
+  storeSettingsFromSecret,
+} from '../../clients/index.js';
+import { ConfigError } from '../../core/errors.js';
+import { currentEnv, type Env } from '../../core/invocation.js';
+
+export interface TargetStore {
+  client: S3Client;
+  /** Where copies go, for messages (never a credential). */
+  endpoint: string;
+  source: 'secret' | 'local-default';
+}
+
+/**
+ * The target store: the one the target secret describes (lc_access_key, lc_secret_key,
+ * lc_endpoint_url, optional lc_region). Locally, when the secrets file has no such secret,
+ * the function's own endpoint — the embedded S3 endpoint — so `npm start` replicates between
+ * two local buckets with no setup. On AWS the secret is required.
+ */
+export async function targetStore(secretName: string, env: Env = currentEnv()): Promise<TargetStore> {
+  const file = env[SECRETS_FILE_VARIABLE];
+  if (file && !(await fileHasSecret(file, secretName))) {
+    const settings = resolveSettings('s3');
+    if (!settings.endpoint) {
+      throw new ConfigError(
+        `secret "${secretName}" is not configured and AWS_ENDPOINT_URL_S3 is not set: no target`,
+      );
+    }
+    return storeFromSettings(settings, 'local-default');
+  }
+  return storeFromSettings(await storeSettingsFromSecret(secretName), 'secret');
+}
+
+export function storeFromSettings(settings: ClientSettings, source: TargetStore['source']): TargetStore {
+  return { client: unguardedS3Client(settings), endpoint: settings.endpoint ?? 'AWS S3', source };
+}
+
+/** Whether the local secrets file names the secret; an unreadable file answers yes, so readSecret says why. */
+async function fileHasSecret(file: string, name: string): Promise<boolean> {
+  try {
+    const secrets = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return typeof secrets !== 'object' || secrets === null || Object.hasOwn(secrets, name);
+  } catch {
+    return true;
+  }
+}
