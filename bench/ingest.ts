@@ -1,0 +1,249 @@
+/**
+ * `npm run bench -- ingest`: the ingest pipeline on this machine, through the local runtime.
+ *
+ * 1. HTTP: wrk (Debian: `apt-get install -y wrk`) on loopback against the runtime's HTTP
+ *    gateway (`/ingest/...`, API Gateway v2 events into the Lambda handler), with the
+ *    runtime's embedded DynamoDB endpoint (dynalite, on disk) in the same process:
+ *    single-record `POST /post` and 25-record `POST /records`, throughput and p99.
+ * 2. Weekly summary: INGEST_BENCH_RECORDS (default 1,000,000) records loaded into the table,
+ *    then the summary function run in a child process, so its peak RSS is its own (the
+ *    endpoints stay in this process).
+ *
+ * Env: INGEST_BENCH_RECORDS, INGEST_BENCH_SECONDS (per wrk run, default 15), INGEST_BENCH_SKIP
+ * (`http` or `summary`).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
+  DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { type Row, report } from './lib/report.js';
+
+const ROLE = process.env.INGEST_BENCH_ROLE;
+const WEEK = '2026-W47';
+const WEEK_START = Date.parse('2026-11-16T00:00:00.000Z');
+const API_KEY = 'bench-key-0123456789';
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  process.env.LOG_LEVEL ??= 'WARN';
+  const records = Number(process.env.INGEST_BENCH_RECORDS ?? 1_000_000);
+  const seconds = Number(process.env.INGEST_BENCH_SECONDS ?? 15);
+  const skip = process.env.INGEST_BENCH_SKIP ?? '';
+  const { startRuntime } = await import('../src/local/runtime.js');
+  const { loadConfig } = await import('../src/local/config.js');
+  const { default: ingest } = await import('../src/pipelines/ingest/pipeline.js');
+
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
+  writeFileSync(
+    join(dir, 'tributary.config.json'),
+    JSON.stringify({
+      httpPort: 0,
+      s3Port: 0,
+      dynamodbPort: 0,
+      pipelines: { ingest: { config: { RATE_LIMIT_PER_SECOND: '0', SUMMARY_SEGMENTS: '4' } } },
+      secrets: { [ingest.resources.auth.name]: { 'apikey:bench': API_KEY } },
+    }),
+  );
+  const config = loadConfig({
+    pipelines: [ingest],
+    env: { TRIBUTARY_STATE_DIR: join(dir, 'state') },
+    cwd: dir,
+  });
+  const runtime = await startRuntime({ pipelines: [ingest], config, scheduler: false });
+  const rows: Row[] = [];
+  const notes: Record<string, unknown> = {
+    server:
+      'local runtime HTTP gateway → API Gateway v2 event → ingest.api (hono/aws-lambda); dynalite on disk, same process',
+  };
+  try {
+    if (!skip.includes('http')) {
+      const wrk = spawnSync('wrk', ['--version']);
+      if (wrk.error) throw new Error('wrk is not installed: apt-get install -y wrk');
+      const base = runtime.endpoints.httpUrl as string;
+      const single = await runWrk(base, 'single', seconds);
+      rows.push({ test: 'POST /post (1 record)', ...single, 'records/s': single['req/s'] });
+      const batched = await runWrk(base, 'batched', seconds);
+      rows.push({
+        test: 'POST /records (25 records)',
+        ...batched,
+        'records/s': Math.round(batched['req/s'] * 25),
+      });
+    }
+    if (!skip.includes('summary')) {
+      const loaded = await load(runtime.endpoints.dynamodbUrl, ingest.resources.records.name, records);
+      rows.push({ test: `load ${records} records (BatchWriteItem, 16 in flight)`, 'records/s': loaded });
+      const child = await runSummaryChild(runtime.endpoints, ingest);
+      rows.push({
+        test: `weekly summary of ${records} records`,
+        seconds: Math.round(child.ms / 100) / 10,
+        'records/s': Math.round(records / (child.ms / 1000)),
+        'peak RSS MB': child.maxRssMb,
+        'export MB': Math.round((child.result.exportBytes / 1_048_576) * 10) / 10,
+      });
+      notes.summary = child.result;
+    }
+  } finally {
+    await runtime.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  report('ingest', rows, notes);
+}
+
+const LUA: Record<string, string> = {
+  single: `
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) n = 0 end
+request = function()
+  n = n + 1
+  local body = '{"Id":"bench-' .. tid .. '-' .. n .. '","temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
+  return wrk.format("POST", "/ingest/post", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}" }, body)
+end`,
+  batched: `
+local rec = '{"temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
+local parts = {}
+for i = 1, 25 do parts[i] = rec end
+local body = '[' .. table.concat(parts, ',') .. ']'
+request = function()
+  return wrk.format("POST", "/ingest/records", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}" }, body)
+end`,
+};
+
+interface WrkResult {
+  'req/s': number;
+  'p50 ms': number;
+  'p99 ms': number;
+  errors: number;
+  [key: string]: number;
+}
+
+async function runWrk(base: string, script: 'single' | 'batched', seconds: number): Promise<WrkResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'wrk-'));
+  const file = join(dir, `${script}.lua`);
+  writeFileSync(file, LUA[script] as string);
+  // Asynchronously: the server runs in this process. One wrk thread: the runtime (gateway,
+  // handler, dynalite) has one event loop, and wrk shares the 2 cores with it.
+  const child = spawn('wrk', ['-t1', '-c16', `-d${seconds}s`, '--latency', '-s', file, base]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  rmSync(dir, { recursive: true, force: true });
+  if (status !== 0) throw new Error(`wrk failed: ${stderr}`);
+  const out = { stdout };
+  const text = out.stdout;
+  if (process.env.INGEST_BENCH_DEBUG) process.stderr.write(text);
+  const ms = (label: string): number => {
+    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(text);
+    if (!m) return Number.NaN;
+    const v = Number(m[1]);
+    return Math.round((m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v) * 10) / 10;
+  };
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? Number.NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { 'req/s': Math.round(rps), 'p50 ms': ms('50'), 'p99 ms': ms('99'), errors };
+}
+
+/** Loads records spread over the bench week straight into the table; returns records/s. */
+async function load(endpoint: string, table: string, count: number): Promise<number> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  const started = Date.now();
+  let next = 0;
+  const weekMs = 7 * 86_400_000;
+  const item = (i: number): Record<string, AttributeValue> => ({
+    Id: { S: `rec-${String(i).padStart(8, '0')}` },
+    receivedAt: { S: new Date(WEEK_START + Math.floor((i / count) * weekMs)).toISOString() },
+    temp: { N: String((i % 400) / 10) },
+    humidity: { N: String(i % 100) },
+    site: { S: `site-${i % 50}` },
+    ...(i % 3 === 0 ? { note: { S: 'checked' } } : {}),
+  });
+  const worker = async () => {
+    while (next < count) {
+      const from = next;
+      next = Math.min(count, next + 25);
+      let pending: WriteRequest[] | undefined = [];
+      for (let i = from; i < next; i++) pending.push({ PutRequest: { Item: item(i) } });
+      while (pending && pending.length > 0) {
+        const out: BatchWriteItemCommandOutput = await client.send(
+          new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
+        );
+        pending = out.UnprocessedItems?.[table];
+      }
+      if (from % 100_000 === 0 && from > 0) process.stderr.write(`loaded ${from} records\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  client.destroy();
+  return Math.round(count / ((Date.now() - started) / 1000));
+}
+
+interface ChildResult {
+  ms: number;
+  maxRssMb: number;
+  result: { exportBytes: number; recordCount: number };
+}
+
+async function runSummaryChild(
+  endpoints: { s3Url: string; dynamodbUrl: string },
+  ingest: { resources: { records: { name: string }; summaries: { name: string } } },
+): Promise<ChildResult> {
+  const env = {
+    ...process.env,
+    INGEST_BENCH_ROLE: 'summary',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'tributary',
+    AWS_SECRET_ACCESS_KEY: 'tributary-local-secret',
+    AWS_ENDPOINT_URL_S3: endpoints.s3Url,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodbUrl,
+    S3_FORCE_PATH_STYLE: 'true',
+    TABLE_NAME: ingest.resources.records.name,
+    SUMMARY_BUCKET: ingest.resources.summaries.name,
+    SUMMARY_SEGMENTS: '4',
+  };
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, ['--import', 'tsx', self], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`summary child exited ${code}: ${out}`);
+  return JSON.parse(out.trim().split('\n').at(-1) as string) as ChildResult;
+}
+
+/** The child: the summary handler as Lambda would run it, nothing else in the process. */
+async function summaryChild(): Promise<void> {
+  const { summary } = await import('../src/pipelines/ingest/handler.js');
+  const started = Date.now();
+  const result = await summary({ week: WEEK });
+  const ms = Date.now() - started;
+  const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  process.stdout.write(`${JSON.stringify({ ms, maxRssMb, result })}\n`);
+}
+
+// Last, so that every constant above is initialised.
+if (ROLE === 'summary') await summaryChild();
+else await main();
