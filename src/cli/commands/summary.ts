@@ -26,6 +26,8 @@ export function register(program: Command): void {
     .option('--week <week>', 'ISO week, e.g. 2026-W47')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { week?: string; json?: boolean }) => {
+      // The command prints the result itself; the handler's info log would repeat it on stdout.
+      process.env.LOG_LEVEL ??= 'WARN';
       const result = await runSummary(opts.week);
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(`${describe(result)}\n`);
