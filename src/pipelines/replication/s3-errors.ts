@@ -75,8 +75,10 @@ export function targetProblem(err: unknown, bucket: string, endpoint: string): T
     );
   }
   if (name === 'AccessDenied' || status === 403) {
+    // HEAD answers have no body, so the SDK cannot name the error: say what we know.
+    const why = name && name !== 'Unknown' && name !== 'Forbidden' ? name : `HTTP ${status ?? 403}`;
     return new TargetConfigError(
-      `the target store ${endpoint} denied access to bucket "${bucket}" (${name ?? status}): check the target credentials' permissions`,
+      `the target store ${endpoint} denied access to bucket "${bucket}" (${why}): check lc_access_key, lc_secret_key and their permissions`,
     );
   }
   if (name === 'MetadataTooLarge') {
