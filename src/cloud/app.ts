@@ -50,6 +50,7 @@ export function buildApp(options: BuildAppOptions): { app: App; stacks: Tributar
       '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
       // Construct paths in template metadata, as the cdk CLI writes them (the console shows them).
       'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:enable-asset-metadata': true,
       ...(options.bundle === false ? { [BUNDLING_STACKS_CONTEXT]: [] } : {}),
     },
   });

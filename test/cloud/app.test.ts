@@ -24,9 +24,10 @@ const INFRA_SIDS = new Set(['WriteOwnLogs', 'SendFailedEventsToOwnDlq', 'UseStag
 
 // One synth of every stage, with cdk-nag's AwsSolutions pack, shared by the assertions below.
 let synthesized: Synthesized;
+// Synth is CPU-bound; on two shared cores under load it can take minutes.
 beforeAll(() => {
   synthesized = synth(all, fixtures);
-});
+}, 300_000);
 
 const devl = (): Json => synthesized.templates.devl;
 
@@ -144,7 +145,7 @@ describe('cloud app synth (offline, every stage, cdk-nag AwsSolutions)', () => {
       synth([fewer], [fewer], { stages: ['devl'], nag: false }).templates.devl.Resources as Json,
     ).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.onLanding');
     expect(fnAfter?.Properties.Environment.Variables.ARCHIVE_BUCKET).toBeUndefined();
-  });
+  }, 300_000);
 
   it('every asynchronous function has a KMS-encrypted DLQ, 2 retries, a max event age, and five alarms', () => {
     const json = devl();
