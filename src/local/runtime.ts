@@ -243,7 +243,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         startedAt: new Date().toISOString(),
       })}\n`,
     );
-    // Runs first on close (cleanups run in reverse): the state dir is free once we stop.
+    // Runs last on close (cleanups run in reverse): the state dir is free once all else stopped.
     cleanups.unshift(async () => rmSync(paths.runtime, { force: true }));
     return runtime;
   } catch (err) {

@@ -36,6 +36,8 @@ export interface InvokerStats {
  */
 export class AsyncInvoker {
   readonly queue: FileQueue<QueueEntry>;
+  /** The queue directory's entries, in arrival order; re-read only for ids other processes add. */
+  private readonly entries = new Map<string, QueueEntry>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly running = new Map<string, number>();
   private readonly warnedUnknown = new Set<string>();
@@ -55,6 +57,7 @@ export class AsyncInvoker {
   enqueue(functionId: string, event: unknown): QueueEntry {
     const entry = newEntry(functionId, event, this.now());
     this.queue.put(entry);
+    this.entries.set(entry.id, entry);
     this.kick();
     return entry;
   }
@@ -66,6 +69,7 @@ export class AsyncInvoker {
   start(): void {
     this.stopped = false;
     const poll = () => {
+      this.refresh();
       this.kick();
       this.timer = setTimeout(poll, this.options.pollMs ?? 250);
       this.timer.unref();
@@ -104,9 +108,24 @@ export class AsyncInvoker {
     }
   }
 
+  /** Picks up entries written by others (CLI redrive, a previous run) and forgets removed ones. */
+  private refresh(): void {
+    const ids = this.queue.ids();
+    const present = new Set(ids);
+    const added = ids
+      .filter((id) => !this.entries.has(id))
+      .map((id) => this.queue.get(id))
+      .filter((entry) => entry !== undefined)
+      .sort((a, b) => a.firstReceivedAt.localeCompare(b.firstReceivedAt));
+    for (const entry of added) this.entries.set(entry.id, entry);
+    for (const id of this.entries.keys()) {
+      if (!present.has(id) && !this.inFlight.has(id)) this.entries.delete(id);
+    }
+  }
+
   private scan(): void {
     const now = this.now().getTime();
-    for (const entry of this.queue.list()) {
+    for (const entry of this.entries.values()) {
       if (this.stopped) return;
       if (this.inFlight.has(entry.id) || Date.parse(entry.nextAttemptAt) > now) continue;
       const fn = this.options.functions.get(entry.functionId);
@@ -143,6 +162,7 @@ export class AsyncInvoker {
       await invokeFunction(fn, entry.event, { region: this.options.region });
       if (this.stopped) return; // shut down mid-attempt: leave it queued, it runs again next start
       this.queue.remove(entry.id);
+      this.entries.delete(entry.id);
       this.stats.succeeded++;
     } catch (err) {
       if (this.stopped) return;
@@ -152,6 +172,7 @@ export class AsyncInvoker {
       this.stats.failedAttempts++;
       if (attempts >= MAX_ATTEMPTS) {
         this.options.dlq.bury(failed, error);
+        this.entries.delete(entry.id);
         this.stats.deadLettered++;
         logger.error('function failed every attempt; moved to the DLQ', {
           functionId: fn.id,
@@ -164,6 +185,7 @@ export class AsyncInvoker {
       const delay = this.options.retryBaseDelayMs * 2 ** (attempts - 1);
       failed.nextAttemptAt = new Date(this.now().getTime() + delay).toISOString();
       this.queue.put(failed);
+      this.entries.set(entry.id, failed);
       logger.warn('function attempt failed; will retry', {
         functionId: fn.id,
         entryId: entry.id,

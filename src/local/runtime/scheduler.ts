@@ -98,6 +98,7 @@ export class Scheduler {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly crons: Cron[] = [];
   private running = false;
+  private startedAt = 0;
   readonly fired = new Map<string, number>();
 
   constructor(private readonly options: SchedulerOptions) {}
@@ -112,6 +113,7 @@ export class Scheduler {
 
   start(): void {
     this.running = true;
+    this.startedAt = Date.now();
     for (const item of this.options.scheduled) {
       if (item.schedule.kind === 'rate') {
         const timer = setInterval(() => this.fire(item), item.schedule.everyMs);
@@ -142,11 +144,18 @@ export class Scheduler {
 
   /** Next run of each schedule, for /healthz and the console. */
   upcoming(from = new Date()): { functionId: string; expression: string; nextRun?: string }[] {
-    return this.options.scheduled.map((s) => ({
-      functionId: s.fn.id,
-      expression: s.schedule.expression,
-      nextRun: nextRuns(s.schedule, 1, from)[0]?.toISOString(),
-    }));
+    return this.options.scheduled.map((s) => {
+      // A rate counts from when the scheduler started, not from now.
+      const base =
+        s.schedule.kind === 'rate' && this.running
+          ? new Date(from.getTime() - ((from.getTime() - this.startedAt) % s.schedule.everyMs))
+          : from;
+      return {
+        functionId: s.fn.id,
+        expression: s.schedule.expression,
+        nextRun: nextRuns(s.schedule, 1, base)[0]?.toISOString(),
+      };
+    });
   }
 
   private fire(item: ScheduledFunction, at = new Date()): ScheduledEvent {

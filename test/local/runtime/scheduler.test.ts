@@ -121,11 +121,16 @@ describe('Scheduler', () => {
     });
 
     scheduler.start();
-    vi.advanceTimersByTime(15 * 60_000);
+    vi.advanceTimersByTime(7 * 60_000);
+    const upcoming = scheduler.upcoming();
+    vi.advanceTimersByTime(8 * 60_000);
     scheduler.stop();
     vi.advanceTimersByTime(15 * 60_000);
 
     expect(delivered).toEqual(['2026-11-23T12:05:00Z', '2026-11-23T12:10:00Z', '2026-11-23T12:15:00Z']);
+    expect(upcoming).toEqual([
+      { functionId: 'p.tick', expression: 'rate(5 minutes)', nextRun: '2026-11-23T12:10:00.000Z' },
+    ]);
   });
 
   it('fires a cron schedule at its times', async () => {
