@@ -7,6 +7,7 @@ import { register as registerCloudCommands } from './commands/cloud.js';
 import { devCommand } from './commands/dev.js';
 import { dlqDiscard, dlqList, dlqRedrive } from './commands/dlq.js';
 import { HandlerFailedError, invokeCommand } from './commands/invoke.js';
+import { register as registerLoadCommands } from './commands/load.js';
 import { register as registerSummaryCommands } from './commands/summary.js';
 
 /** sysexits(3): what scripts can tell apart. */
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
     });
 
   registerSummaryCommands(program);
+  registerLoadCommands(program);
   registerCloudCommands(program);
   return program;
 }
