@@ -102,6 +102,37 @@ describe('local runtime, end to end through the real endpoints', () => {
     ).rejects.toMatchObject({ name: 'NoSuchKey' });
   });
 
+  it('dead-letters an S3-triggered function whose ungranted call failed, naming the error', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'fixture-inbox', Key: 'sneak/y.txt', Body: 'y' }));
+    const letter = await until(() =>
+      runtime.dlq.list().find((l) => l.functionId === 'fixture-events.sneaky'),
+    );
+
+    expect(letter.error).toMatchObject({
+      name: 'AccessNotGrantedError',
+      message:
+        'fixture-events.sneaky is not granted s3:PutObject on s3:fixture-inbox: add the grant to its pipeline declaration',
+    });
+    expect(runtime.dlq.discard(letter.id)).toBe(true);
+  });
+
+  it('`tributary invoke` runs against the running runtime’s endpoints', async () => {
+    const result = await runCli(
+      ['invoke', 'fixture-events.putItem', '--event', '-'],
+      env,
+      '{"id":"cli-1","value":"c"}',
+    );
+    const again = await runtime.invoke('fixture-events.putItem', { id: 'cli-1', value: 'c' });
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      stored: { id: 'cli-1', value: 'c' },
+      otherBucketVisible: false,
+    });
+    expect(again).toEqual({ stored: { id: 'cli-1', value: 'c' }, otherBucketVisible: false });
+  });
+
   it('writes table items through documentClient() in the function scope', async () => {
     const result = await runtime.invoke('fixture-events.putItem', { id: 'i-1', value: 'v' });
 
