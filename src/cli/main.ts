@@ -8,6 +8,7 @@ import { devCommand } from './commands/dev.js';
 import { dlqDiscard, dlqList, dlqRedrive } from './commands/dlq.js';
 import { HandlerFailedError, invokeCommand } from './commands/invoke.js';
 import { register as registerLoadCommands } from './commands/load.js';
+import { register as registerMetricsCommands } from './commands/metrics.js';
 import { register as registerSummaryCommands } from './commands/summary.js';
 
 /** sysexits(3): what scripts can tell apart. */
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
     });
 
   registerSummaryCommands(program);
+  registerMetricsCommands(program);
   registerLoadCommands(program);
   registerCloudCommands(program);
   return program;

@@ -7,10 +7,10 @@ import { readConfig, resourceName } from '../../core/pipeline.js';
 import { deleteCheckpoint, isCheckpointKey, loadCheckpoint, saveCheckpoint } from './checkpoint-store.js';
 import { collectBuckets } from './collect-run.js';
 import { MAX_CONTINUATIONS, RUN_NAMESPACE } from './constants.js';
-import { bucketMetricData } from './metric-data.js';
 import pipeline from './pipeline.js';
+import { publishBucket } from './publish.js';
 import { storeClient } from './store-client.js';
-import type { BucketScan, Checkpoint } from './types.js';
+import type { Checkpoint } from './types.js';
 
 const logger = createLogger('bucket-metrics');
 
@@ -82,7 +82,7 @@ async function runOnce(
     onPage: (_bucket, page) => {
       objectsListed += page.objects + page.noncurrentVersions;
     },
-    onBucketFinished: (scan) => publish(config.NAMESPACE, scan),
+    onBucketFinished: (scan) => publishBucket(config.NAMESPACE, scan),
   });
 
   const { checkpoint } = result;
@@ -141,25 +141,11 @@ async function handOver(
         message: `not finished after ${MAX_CONTINUATIONS} continuations`,
       };
       scan.finishedAt = new Date().toISOString();
-      publish(namespace, scan);
+      publishBucket(namespace, scan);
     }
     return undefined;
   }
   return saveCheckpoint(stateBucket, next);
-}
-
-function publish(namespace: string, scan: BucketScan): void {
-  if (scan.status === 'failed') {
-    logger.error('bucket not measured', { bucket: scan.bucket, error: scan.error });
-  } else {
-    logger.info('bucket measured', {
-      bucket: scan.bucket,
-      objects: scan.totals.objects,
-      bytes: scan.totals.bytes,
-      ...(scan.notes.length > 0 ? { notes: scan.notes } : {}),
-    });
-  }
-  emitMetrics(namespace, bucketMetricData(scan));
 }
 
 function isS3Event(event: ScheduledEvent | S3Event): event is S3Event {

@@ -25,6 +25,7 @@ export {
   prometheusName,
   renderPrometheus,
 } from './prometheus.js';
+export { publishBucket } from './publish.js';
 export { ancestorPrefixes, newBucketScan, scanBucket } from './scan.js';
 export { type StoreClient, storeClient } from './store-client.js';
 export type * from './types.js';
