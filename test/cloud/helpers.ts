@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { type BuildAppOptions, defaultEntry, synthesize } from '../../src/cloud/app.js';
+import { type BuildAppOptions, defaultEntry, PROJECT_ROOT, synthesize } from '../../src/cloud/app.js';
 import { type StageName, stageConfigs } from '../../src/cloud/stages.js';
 import type { Pipeline } from '../../src/core/pipeline.js';
 
@@ -62,7 +62,13 @@ export function functionStatements(json: Json, pipeline: string, fn: string): Js
 
 export const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
-/** Replaces asset hashes (64 hex chars) so snapshots do not change with unrelated code. */
+/**
+ * Replaces asset hashes (64 hex chars) and the checkout path (unbundled assets point at the
+ * project root) so snapshots change neither with unrelated code nor between machines.
+ */
 export function normaliseAssets(json: Json): Json {
-  return JSON.parse(JSON.stringify(json).replace(/[0-9a-f]{64}/g, '<asset-hash>'));
+  const text = JSON.stringify(json)
+    .replace(/[0-9a-f]{64}/g, '<asset-hash>')
+    .replaceAll(JSON.stringify(PROJECT_ROOT).slice(1, -1), '<project-root>');
+  return JSON.parse(text);
 }
