@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { AwsChunkedDecoder } from './aws-chunked.js';
@@ -93,34 +93,22 @@ export async function receiveBody(
     : undefined;
   const checksum: Checksum | undefined = wanted.algorithm ? createChecksum(wanted.algorithm) : undefined;
   const { stream, decoder } = payload(ctx);
-  const out = createWriteStream(file, { highWaterMark: IO_CHUNK });
+  // Opened on the first byte: an empty object needs no file (creating files is the slow part of small PUTs).
+  let out: WriteStream | undefined;
   let size = 0;
   try {
-    await new Promise<void>((resolve, reject) => {
-      out.once('error', reject);
-      out.once('open', () => resolve());
-    });
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       size += chunk.length;
       md5.update(chunk);
       sha256?.update(chunk);
       checksum?.update(chunk);
+      out ??= await openOutput(file);
       if (!out.write(chunk)) {
-        await new Promise<void>((resolve, reject) => {
-          const onError = (err: Error) => reject(err);
-          out.once('error', onError);
-          out.once('drain', () => {
-            out.off('error', onError);
-            resolve();
-          });
-        });
+        await drained(out);
       }
     }
     if (!ctx.req.complete) throw errors.incompleteBody();
-    await new Promise<void>((resolve, reject) => {
-      out.once('error', reject);
-      out.end(() => resolve());
-    });
+    if (out) await finished(out);
     const decodedLength = header(ctx, 'x-amz-decoded-content-length');
     if (decoder && decodedLength !== undefined && Number(decodedLength) !== size)
       throw errors.incompleteBody();
@@ -150,10 +138,42 @@ export async function receiveBody(
         checksumValue && wanted.algorithm ? { algorithm: wanted.algorithm, value: checksumValue } : undefined,
     };
   } catch (err) {
-    out.destroy();
-    await unlink(file).catch(() => {});
+    if (out) {
+      out.destroy();
+      await unlink(file).catch(() => {});
+    }
     throw err;
   }
+}
+
+function openOutput(file: string): Promise<WriteStream> {
+  const out = createWriteStream(file, { highWaterMark: IO_CHUNK });
+  return new Promise((resolve, reject) => {
+    out.once('error', reject);
+    out.once('open', () => {
+      out.off('error', reject);
+      // Write errors surface through drained()/finished(); this keeps late ones (after destroy) from going unhandled.
+      out.on('error', () => {});
+      resolve(out);
+    });
+  });
+}
+
+function drained(out: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    out.once('error', onError);
+    out.once('drain', () => {
+      out.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function finished(out: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.end((err?: Error | null) => (err ? reject(err) : resolve()));
+  });
 }
 
 /** Reads a small request body (XML documents) whole, framing removed, capped. */

@@ -187,7 +187,11 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     host,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
+        server.close((err) => {
+          store.close();
+          if (err) reject(err);
+          else resolve();
+        });
         server.closeAllConnections();
       }),
     async createBucket(name: string): Promise<void> {

@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from './errors.js';
@@ -12,18 +12,30 @@ export interface BucketState {
   index: KeyIndex;
   uploads: Map<string, UploadMeta>;
   dir: string;
+  /** Open append-only journal. */
+  journal: number;
 }
+
+/** One journal line: every change to a bucket's keys or uploads. */
+type JournalEntry =
+  | { op: 'put'; meta: ObjectMeta }
+  | { op: 'del'; key: string }
+  | { op: 'upload'; upload: UploadMeta }
+  | { op: 'part'; uploadId: string; part: PartMeta }
+  | { op: 'upload-end'; uploadId: string };
 
 /**
  * Buckets on disk, with each bucket's key index in memory.
  *
- *   <dataDir>/buckets/<bucket>/bucket.json         creation date
- *   <dataDir>/buckets/<bucket>/meta/<sha256>.json   one per key: metadata + the data files holding its bytes
- *   <dataDir>/buckets/<bucket>/data/<uuid>          object and part bytes (written once, never modified)
- *   <dataDir>/buckets/<bucket>/uploads/<id>.json    in-progress multipart uploads
+ *   <dataDir>/buckets/<bucket>/bucket.json      creation date
+ *   <dataDir>/buckets/<bucket>/journal.jsonl    append-only log of object and upload metadata
+ *   <dataDir>/buckets/<bucket>/data/<uuid>      object and part bytes (written once, never modified)
  *
- * An object becomes visible only when its metadata file is renamed into place, after its
- * data is fully written; data files no metadata refers to are removed at start-up.
+ * An object becomes visible only when its metadata line is appended, after its data is fully
+ * written. A crash can at worst cut the last line short: it is ignored on start-up, and data
+ * files no metadata refers to are removed then. Start-up also compacts the journal to one
+ * line per live key or upload. (One append per write instead of a metadata file per key:
+ * creating files is the expensive part of small PUTs.)
  */
 export class Store {
   private readonly buckets = new Map<string, BucketState>();
@@ -39,6 +51,12 @@ export class Store {
     return store;
   }
 
+  /** Closes every journal. */
+  close(): void {
+    for (const b of this.buckets.values()) closeSync(b.journal);
+    this.buckets.clear();
+  }
+
   private async loadBucket(name: string): Promise<void> {
     const dir = path.join(this.root, name);
     let created: string;
@@ -46,37 +64,46 @@ export class Store {
       created = (JSON.parse(await readFile(path.join(dir, 'bucket.json'), 'utf8')) as { created: string })
         .created;
     } catch {
-      return; // half-created bucket directory: not a bucket
+      return; // half-created or half-deleted bucket directory: not a bucket
+    }
+    const objects = new Map<string, ObjectMeta>();
+    const uploads = new Map<string, UploadMeta>();
+    const journalPath = path.join(dir, 'journal.jsonl');
+    const text = await readFile(journalPath, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      let entry: JournalEntry;
+      try {
+        entry = JSON.parse(line) as JournalEntry;
+      } catch {
+        continue; // a line cut short by a crash
+      }
+      if (entry.op === 'put') objects.set(entry.meta.key, entry.meta);
+      else if (entry.op === 'del') objects.delete(entry.key);
+      else if (entry.op === 'upload') uploads.set(entry.upload.uploadId, entry.upload);
+      else if (entry.op === 'part') {
+        const upload = uploads.get(entry.uploadId);
+        if (upload) upload.parts[entry.part.partNumber] = entry.part;
+      } else if (entry.op === 'upload-end') uploads.delete(entry.uploadId);
     }
     const referenced = new Set<string>();
-    const metas: ObjectMeta[] = [];
-    for (const file of await readdir(path.join(dir, 'meta')).catch(() => [] as string[])) {
-      const full = path.join(dir, 'meta', file);
-      if (!file.endsWith('.json')) {
-        await unlink(full).catch(() => {});
-        continue;
-      }
-      const meta = JSON.parse(await readFile(full, 'utf8')) as ObjectMeta;
-      for (const s of meta.segments) referenced.add(s.file);
-      metas.push(meta);
-    }
-    const uploads = new Map<string, UploadMeta>();
-    for (const file of await readdir(path.join(dir, 'uploads')).catch(() => [] as string[])) {
-      const full = path.join(dir, 'uploads', file);
-      if (!file.endsWith('.json')) {
-        await unlink(full).catch(() => {});
-        continue;
-      }
-      const upload = JSON.parse(await readFile(full, 'utf8')) as UploadMeta;
-      for (const p of Object.values(upload.parts)) referenced.add(p.file);
-      uploads.set(upload.uploadId, upload);
-    }
-    for (const file of await readdir(path.join(dir, 'data')).catch(() => [] as string[])) {
+    for (const m of objects.values()) for (const s of m.segments) referenced.add(s.file);
+    for (const u of uploads.values()) for (const p of Object.values(u.parts)) referenced.add(p.file);
+    await mkdir(path.join(dir, 'data'), { recursive: true });
+    for (const file of await readdir(path.join(dir, 'data'))) {
       if (!referenced.has(file)) await unlink(path.join(dir, 'data', file)).catch(() => {});
     }
+    // Compact: the live state, written aside and renamed over the old journal.
+    const lines: string[] = [];
+    for (const meta of objects.values())
+      lines.push(JSON.stringify({ op: 'put', meta } satisfies JournalEntry));
+    for (const upload of uploads.values())
+      lines.push(JSON.stringify({ op: 'upload', upload } satisfies JournalEntry));
+    writeAtomic(journalPath, lines.length > 0 ? `${lines.join('\n')}\n` : '');
     const index = new KeyIndex();
-    index.load(metas);
-    this.buckets.set(name, { name, created, index, uploads, dir });
+    index.load([...objects.values()]);
+    const journal = openSync(journalPath, 'a');
+    this.buckets.set(name, { name, created, index, uploads, dir, journal });
   }
 
   listBuckets(): BucketState[] {
@@ -97,10 +124,13 @@ export class Store {
   createBucket(name: string): boolean {
     if (this.buckets.has(name)) return false;
     const dir = path.join(this.root, name);
-    for (const sub of ['meta', 'data', 'uploads']) mkdirSync(path.join(dir, sub), { recursive: true });
+    mkdirSync(path.join(dir, 'data'), { recursive: true });
+    const journalPath = path.join(dir, 'journal.jsonl');
+    writeFileSync(journalPath, '');
     const created = new Date().toISOString();
     writeAtomic(path.join(dir, 'bucket.json'), JSON.stringify({ created }));
-    this.buckets.set(name, { name, created, index: new KeyIndex(), uploads: new Map(), dir });
+    const journal = openSync(journalPath, 'a');
+    this.buckets.set(name, { name, created, index: new KeyIndex(), uploads: new Map(), dir, journal });
     return true;
   }
 
@@ -108,6 +138,7 @@ export class Store {
     const b = this.bucket(name);
     if (b.index.size > 0) throw errors.bucketNotEmpty(name);
     this.buckets.delete(name);
+    closeSync(b.journal);
     // bucket.json goes first so a crash mid-way never leaves a bucket that looks alive.
     rmSync(path.join(b.dir, 'bucket.json'), { force: true });
     await rm(b.dir, { recursive: true, force: true });
@@ -123,10 +154,14 @@ export class Store {
     return path.join(b.dir, 'data', file);
   }
 
-  /** Makes `meta` the object's current version (atomic rename), and drops the data of the one it replaces. */
+  private append(b: BucketState, entry: JournalEntry): void {
+    if (this.buckets.get(b.name) !== b) throw errors.noSuchBucket(b.name);
+    writeSync(b.journal, `${JSON.stringify(entry)}\n`);
+  }
+
+  /** Makes `meta` the object's current version, and drops the data of the one it replaces. */
   commitObject(b: BucketState, meta: ObjectMeta): void {
-    if (!this.buckets.has(b.name)) throw errors.noSuchBucket(b.name);
-    writeAtomic(this.metaPath(b, meta.key), JSON.stringify(meta));
+    this.append(b, { op: 'put', meta });
     const previous = b.index.set(meta);
     if (previous)
       this.dropData(
@@ -139,11 +174,7 @@ export class Store {
   deleteObject(b: BucketState, key: string): ObjectMeta | undefined {
     const previous = b.index.get(key);
     if (!previous) return undefined;
-    try {
-      unlinkSync(this.metaPath(b, key));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    this.append(b, { op: 'del', key });
     b.index.delete(key);
     this.dropData(
       b,
@@ -154,12 +185,12 @@ export class Store {
 
   /** Rewrites an object's metadata only (tagging changes). */
   updateObjectMeta(b: BucketState, meta: ObjectMeta): void {
-    writeAtomic(this.metaPath(b, meta.key), JSON.stringify(meta));
+    this.append(b, { op: 'put', meta });
     b.index.set(meta);
   }
 
   saveUpload(b: BucketState, upload: UploadMeta): void {
-    writeAtomic(path.join(b.dir, 'uploads', `${upload.uploadId}.json`), JSON.stringify(upload));
+    this.append(b, { op: 'upload', upload });
     b.uploads.set(upload.uploadId, upload);
   }
 
@@ -175,15 +206,15 @@ export class Store {
       throw errors.noSuchUpload(upload.uploadId);
     }
     const previous = upload.parts[part.partNumber];
+    this.append(b, { op: 'part', uploadId: upload.uploadId, part });
     upload.parts[part.partNumber] = part;
-    this.saveUpload(b, upload);
     if (previous) this.dropData(b, [previous.file]);
   }
 
   /** Forgets an upload; data files not in `keep` are removed. */
   removeUpload(b: BucketState, upload: UploadMeta, keep: Set<string> = new Set()): void {
+    this.append(b, { op: 'upload-end', uploadId: upload.uploadId });
     b.uploads.delete(upload.uploadId);
-    rmSync(path.join(b.dir, 'uploads', `${upload.uploadId}.json`), { force: true });
     this.dropData(
       b,
       Object.values(upload.parts)
@@ -195,12 +226,8 @@ export class Store {
   /** Removes data files (asynchronously: readers that already opened them keep reading). */
   dropData(b: BucketState, files: string[], except: string[] = []): void {
     for (const file of files) {
-      if (!except.includes(file)) void unlink(this.dataPath(b, file)).catch(() => {});
+      if (file !== '' && !except.includes(file)) void unlink(this.dataPath(b, file)).catch(() => {});
     }
-  }
-
-  private metaPath(b: BucketState, key: string): string {
-    return path.join(b.dir, 'meta', `${createHash('sha256').update(key).digest('hex')}.json`);
   }
 }
 

@@ -89,7 +89,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
     size: body.size,
     etag: body.md5,
     lastModified: new Date().toISOString(),
-    file: target.file,
+    file: body.size > 0 ? target.file : '',
     checksum: body.checksum?.value,
   };
   store.commitPart(b, upload, part);
@@ -152,7 +152,6 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
   }
   try {
     if (size > 0) await pipeline(bytes(), createWriteStream(target.path, { highWaterMark: IO_CHUNK }));
-    else await pipeline(async function* () {}, createWriteStream(target.path));
   } catch (err) {
     await unlink(target.path).catch(() => {});
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
@@ -164,7 +163,7 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
     size: size === 0 ? 0 : end - start + 1,
     etag: md5.digest('hex'),
     lastModified: new Date().toISOString(),
-    file: target.file,
+    file: size > 0 ? target.file : '',
     checksum: checksum?.digest().toString('base64'),
   };
   store.commitPart(b, upload, part);
@@ -222,7 +221,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     size: parts.reduce((sum, p) => sum + p.size, 0),
     etag,
     lastModified: new Date().toISOString(),
-    segments: parts.map((p) => ({ file: p.file, size: p.size })),
+    segments: parts.filter((p) => p.size > 0).map((p) => ({ file: p.file, size: p.size })),
     tags: upload.tags,
     contentType: upload.contentType,
     contentEncoding: upload.contentEncoding,

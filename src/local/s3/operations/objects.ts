@@ -71,7 +71,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
     size: body.size,
     etag: body.md5,
     lastModified: new Date().toISOString(),
-    segments: [{ file: target.file, size: body.size }],
+    segments: body.size > 0 ? [{ file: target.file, size: body.size }] : [],
     tags,
     ...headers,
     checksum: body.checksum ? { ...body.checksum, type: 'FULL_OBJECT' } : undefined,
