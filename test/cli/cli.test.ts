@@ -16,7 +16,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the CLI in this process (fast), capturing what it prints. */
-async function runInProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runInProcess(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const saved = { ...process.env };
+  Object.assign(process.env, { ...env, TRIBUTARY_PIPELINES: FIXTURE_PIPELINES, DEBUG: '' }, extraEnv);
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
@@ -33,6 +38,8 @@ async function runInProcess(args: string[]): Promise<{ code: number; stdout: str
   } finally {
     out.mockRestore();
     err.mockRestore();
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
   }
 }
 
@@ -81,6 +88,13 @@ describe('tributary: usage', () => {
   });
 });
 
+let events = 0;
+function eventFile(content: string): string {
+  const file = path.join(dir, `event-${events++}.json`);
+  writeFileSync(file, content);
+  return file;
+}
+
 describe('tributary invoke', () => {
   it('runs a function once and prints its result as JSON', async () => {
     const eventFile = path.join(dir, 'event.json');
@@ -110,7 +124,7 @@ describe('tributary invoke', () => {
   });
 
   it('lists the known functions for an unknown one (exit 64)', async () => {
-    const result = await runCli(['invoke', 'fixture-api.nope', '--event', '-'], env, '{}');
+    const result = await runInProcess(['invoke', 'fixture-api.nope', '--event', eventFile('{}')]);
 
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(
@@ -119,10 +133,10 @@ describe('tributary invoke', () => {
   });
 
   it.each([
-    ['a missing event file', ['--event', 'nope.json'], '', /cannot read event file nope.json: ENOENT/],
-    ['an event that is not JSON', ['--event', '-'], '{oops', /event \(stdin\) is not valid JSON/],
-  ])('exits 64 for %s', async (_what, args, stdin, message) => {
-    const result = await runCli(['invoke', 'fixture-api.plain', ...args], env, stdin);
+    ['a missing event file', () => 'nope.json', /cannot read event file nope.json: ENOENT/],
+    ['an event that is not JSON', () => eventFile('{oops'), /event .*\.json is not valid JSON/],
+  ])('exits 64 for %s', async (_what, file, message) => {
+    const result = await runInProcess(['invoke', 'fixture-api.plain', '--event', file()]);
 
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(message);
@@ -130,18 +144,18 @@ describe('tributary invoke', () => {
   });
 
   it('exits 78 for invalid configuration', async () => {
-    const result = await runCli(
-      ['invoke', 'fixture-api.plain', '--event', '-'],
-      { ...env, TRIBUTARY_S3_PORT: 'x' },
-      '{}',
-    );
+    const result = await runInProcess(['invoke', 'fixture-api.plain', '--event', eventFile('{}')], {
+      TRIBUTARY_S3_PORT: 'x',
+    });
 
     expect(result.code).toBe(78);
     expect(result.stderr).toBe('tributary: TRIBUTARY_S3_PORT="x" is not a port (0-65535)\n');
   });
 
   it('prints the stack when DEBUG is set', async () => {
-    const result = await runCli(['invoke', 'fixture-api.boom', '--event', '-'], { ...env, DEBUG: '1' }, '{}');
+    const result = await runInProcess(['invoke', 'fixture-api.boom', '--event', eventFile('{}')], {
+      DEBUG: '1',
+    });
 
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/\n\s+at /);
@@ -161,7 +175,7 @@ describe('tributary dlq', () => {
     const { dlq, letter } = seed();
 
     const table = await runCli(['dlq', 'list'], env);
-    const json = await runCli(['dlq', 'list', '--json'], env);
+    const json = await runInProcess(['dlq', 'list', '--json']);
 
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^ID\s+FUNCTION\s+ATTEMPTS\s+FAILED AT\s+ERROR\n/);
@@ -186,7 +200,7 @@ describe('tributary dlq', () => {
   it('discards one entry', async () => {
     const { dlq, letter } = seed();
 
-    const result = await runCli(['dlq', 'discard', '--id', letter.id], env);
+    const result = await runInProcess(['dlq', 'discard', '--id', letter.id]);
 
     expect(result.code).toBe(0);
     expect(dlq.depth()).toBe(0);
@@ -197,15 +211,15 @@ describe('tributary dlq', () => {
     [['dlq', 'redrive', '--id', '00000000-0000-0000-0000-000000000000'], /no DLQ entry with id 0{8}-/],
     [['dlq', 'discard', '--id', '../secrets'], /"..\/secrets" is not a DLQ entry id/],
   ])('exits 64 for %j', async (args, message) => {
-    const result = await runCli(args, env);
+    const result = await runInProcess(args);
 
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(message);
   });
 
   it('says so when the DLQ is empty', async () => {
-    expect((await runCli(['dlq', 'list'], env)).stdout).toBe('DLQ is empty\n');
-    expect((await runCli(['dlq', 'redrive'], env)).stdout).toBe('DLQ is empty: nothing to redrive\n');
+    expect((await runInProcess(['dlq', 'list'])).stdout).toBe('DLQ is empty\n');
+    expect((await runInProcess(['dlq', 'redrive'])).stdout).toBe('DLQ is empty: nothing to redrive\n');
   });
 });
 
