@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { S3_STORE_SECRET_KEYS } from '../../clients/index.js';
 import { TributaryError, UsageError } from '../../core/errors.js';
 import { type Env, runInScope } from '../../core/invocation.js';
+import { emitMetrics } from '../../core/metrics.js';
 import { readConfig } from '../../core/pipeline.js';
 import { enabledPipelines, loadConfig } from '../../local/config.js';
 import {
@@ -19,9 +20,9 @@ import { runningRuntime, statePaths } from '../../local/state.js';
 import {
   type BucketScan,
   bucketDashboard,
+  bucketMetricData,
   collectBuckets,
   listBucketNames,
-  publishBucket,
   selectBuckets,
   storeClient,
   UnknownBucketError,
@@ -143,7 +144,8 @@ export async function collectCommand(opts: CollectCommandOptions): Promise<Bucke
         },
         onBucketFinished: (scan) => {
           done++;
-          publishBucket(config.NAMESPACE, scan);
+          // The table reports each bucket; only the data points go to the metrics history.
+          emitMetrics(config.NAMESPACE, bucketMetricData(scan));
         },
       });
       progress(line(), true);
