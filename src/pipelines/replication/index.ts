@@ -1,0 +1,13 @@
+export { type BackfillOptions, type BackfillProgress, type BackfillReport, backfill } from './backfill.js';
+export { type BackfillScope, checkpointFile } from './checkpoint.js';
+export { type ReplicationConfig, replicationConfig } from './config.js';
+export { META, METRIC, METRICS_NAMESPACE } from './constants.js';
+export { type CopyRequest, type CopyResult, copyObject } from './copy-object.js';
+export * from './errors.js';
+export { compareSequencers, decodeEventKey, targetKey } from './event-key.js';
+export { tuningOf } from './handler.js';
+export { partSizeFor } from './part-size.js';
+export { type Endpoints, replicateObject } from './replicate-object.js';
+export { type TargetStore, targetStore } from './target-client.js';
+export type * from './types.js';
+export { type VerifyReport, verifyReplica } from './verify.js';
