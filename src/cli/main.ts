@@ -9,6 +9,7 @@ import { dlqDiscard, dlqList, dlqRedrive } from './commands/dlq.js';
 import { HandlerFailedError, invokeCommand } from './commands/invoke.js';
 import { register as registerLoadCommands } from './commands/load.js';
 import { register as registerMetricsCommands } from './commands/metrics.js';
+import { register as registerReplicateCommands } from './commands/replicate.js';
 import { register as registerSummaryCommands } from './commands/summary.js';
 
 /** sysexits(3): what scripts can tell apart. */
@@ -68,6 +69,7 @@ export function buildProgram(): Command {
   registerSummaryCommands(program);
   registerMetricsCommands(program);
   registerLoadCommands(program);
+  registerReplicateCommands(program);
   registerCloudCommands(program);
   return program;
 }
