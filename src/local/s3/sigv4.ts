@@ -155,6 +155,7 @@ export function authenticate(
   }
   if (header !== undefined) return fromHeader(req, header, target, query, secretOf, now);
   if (presigned) return fromQuery(req, target, query, secretOf, now);
+  if (query.some(([name]) => name === 'AWSAccessKeyId')) throw sigV2NotSupported();
   throw errors.accessDenied();
 }
 
@@ -287,6 +288,11 @@ function fromQuery(
   }
   throw errors.signatureDoesNotMatch();
 }
+
+const sigV2NotSupported = () =>
+  errors.invalidRequest(
+    'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+  );
 
 const invalidAccessKey = () =>
   new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403);

@@ -376,3 +376,21 @@ describe('bad requests', () => {
     expect(body).toBe('classified');
   });
 });
+
+describe('Signature Version 2', () => {
+  it('is refused with a clear InvalidRequest, in the header and in presigned query strings', async () => {
+    const header = await fetch(`${ep.server.url}/${BUCKET}/k`, {
+      headers: { Authorization: 'AWS tributary:c2lnbmF0dXJl' },
+    });
+    const query = await fetch(
+      `${ep.server.url}/${BUCKET}/k?AWSAccessKeyId=tributary&Signature=abc&Expires=9999999999`,
+    );
+    const headerText = await header.text();
+
+    expect(header.status).toBe(400);
+    expect(codeOf(headerText)).toBe('InvalidRequest');
+    expect(messageOf(headerText)).toContain('AWS4-HMAC-SHA256');
+    expect(query.status).toBe(400);
+    expect(codeOf(await query.text())).toBe('InvalidRequest');
+  });
+});
