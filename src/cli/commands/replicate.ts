@@ -171,6 +171,7 @@ async function inReplicationScope<T>(opts: CommonOptions, work: (scope: Scope) =
   checkBucketName('--source', opts.source);
   if (opts.targetBucket !== undefined) checkBucketName('--target-bucket', opts.targetBucket);
   const secret = opts.targetSecretFile ? readSecretFile(opts.targetSecretFile) : undefined;
+  const sourceEndpoint = opts.sourceEndpoint ? sourceSettings(opts.sourceEndpoint) : undefined;
   const pipelines = await loadPipelines();
   const config = loadConfig({ pipelines });
   const known = enabledPipelines(config, pipelines).flatMap((p) =>
@@ -213,7 +214,7 @@ async function inReplicationScope<T>(opts: CommonOptions, work: (scope: Scope) =
     });
 
   try {
-    if (opts.sourceEndpoint) {
+    if (sourceEndpoint) {
       const env = withSecret({ ...process.env, ...config.pipelines.replication?.config });
       return await run(env, undefined);
     }
