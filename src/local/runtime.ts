@@ -65,7 +65,7 @@ export interface Runtime {
   /** Runs a function once, synchronously, in its scope (no retries). Unknown id → UsageError listing known ones. */
   invoke(functionId: string, event: unknown): Promise<unknown>;
   /** Queues an asynchronous invocation (durably). */
-  enqueue(functionId: string, event: unknown): QueueEntry;
+  enqueue(functionId: string, event: unknown): Promise<QueueEntry>;
   /** Fires a function's schedule trigger now, instead of waiting for it. */
   fireSchedule(functionId: string): ScheduledEvent[];
   dlq: DeadLetterQueue;
@@ -97,7 +97,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   try {
     // S3 notifications may arrive as soon as the endpoint listens; they wait for the router.
-    let routeRecord: ((record: S3EventRecord) => void) | undefined;
+    let routeRecord: ((record: S3EventRecord) => Promise<unknown>) | undefined;
     let markReady: () => void = () => {};
     const ready = new Promise<void>((resolve) => {
       markReady = resolve;
@@ -112,7 +112,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         credentials: [{ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }],
         onEvent: async (record) => {
           await ready;
-          routeRecord?.(record);
+          await routeRecord?.(record);
         },
       }),
     );
@@ -139,11 +139,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
       logger,
     });
-    routeRecord = (record) => {
-      for (const fn of routeS3Record(record, functions.values(), config)) {
-        invoker.enqueue(fn.id, { Records: [record] });
-      }
-    };
+    routeRecord = (record) =>
+      Promise.all(
+        routeS3Record(record, functions.values(), config).map((fn) =>
+          invoker.enqueue(fn.id, { Records: [record] }),
+        ),
+      );
     markReady();
     if (options.invoker !== false) {
       invoker.start();
@@ -171,7 +172,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       endpoints,
       functions,
       invoke: (id, event) => invokeFunction(findFunction(functions, id), event, { region: config.region }),
-      enqueue: (id, event) => invoker.enqueue(findFunction(functions, id).id, event),
+      enqueue: async (id, event) => invoker.enqueue(findFunction(functions, id).id, event),
       fireSchedule: (id) => scheduler.fireNow(findFunction(functions, id).id),
       dlq,
       queueDepth: () => invoker.depth(),

@@ -9,6 +9,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 
@@ -81,6 +82,68 @@ export function writeFileDurably(file: string, content: string, mode = 0o644): v
     throw err;
   }
   syncDir(dir);
+}
+
+/**
+ * The same, without blocking the event loop: the writes and fsyncs run on libuv's thread
+ * pool, so concurrent callers (S3 requests awaiting their event) overlap, and the directory
+ * fsync is shared by every rename that happened before it started (group commit).
+ */
+export async function writeFileDurablyAsync(file: string, content: string): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${randomUUID()}.tmp`);
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(content);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await syncDirGrouped(dir);
+}
+
+interface DirSyncGroup {
+  running?: Promise<void>;
+  pending?: Promise<void>;
+}
+const dirSyncGroups = new Map<string, DirSyncGroup>();
+
+/** Resolves once a directory fsync that started after this call has finished. */
+export function syncDirGrouped(dir: string): Promise<void> {
+  let group = dirSyncGroups.get(dir);
+  if (!group) {
+    group = {};
+    dirSyncGroups.set(dir, group);
+  }
+  const g = group;
+  // A sync that has not started yet covers this caller's rename too.
+  if (g.pending) return g.pending;
+  const run = async () => {
+    await g.running?.catch(() => {});
+    g.pending = undefined;
+    const sync = (async () => {
+      const handle = await open(dir, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    })();
+    g.running = sync;
+    try {
+      await sync;
+    } finally {
+      if (g.running === sync) g.running = undefined;
+    }
+  };
+  g.pending = run();
+  return g.pending;
 }
 
 export function syncDir(dir: string): void {

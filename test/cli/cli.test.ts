@@ -163,16 +163,16 @@ describe('tributary invoke', () => {
 });
 
 describe('tributary dlq', () => {
-  const seed = () => {
+  const seed = async () => {
     const paths = statePaths(env.TRIBUTARY_STATE_DIR as string);
     const dlq = new DeadLetterQueue(paths.dlq, paths.queue);
     const entry = { ...newEntry('fixture-events.failing', { Records: [] }), attempts: 3 };
     dlq.queue.put(entry);
-    return { dlq, letter: dlq.bury(entry, describeError(new Error('it broke'))) };
+    return { dlq, letter: await dlq.bury(entry, describeError(new Error('it broke'))) };
   };
 
   it('lists dead letters as a table and as JSON', async () => {
-    const { dlq, letter } = seed();
+    const { dlq, letter } = await seed();
 
     const table = await runCli(['dlq', 'list'], env);
     const json = await runInProcess(['dlq', 'list', '--json']);
@@ -186,7 +186,7 @@ describe('tributary dlq', () => {
   });
 
   it('redrives into the queue when dev is not running', async () => {
-    const { dlq, letter } = seed();
+    const { dlq, letter } = await seed();
 
     const result = await runCli(['dlq', 'redrive'], env);
 
@@ -198,7 +198,7 @@ describe('tributary dlq', () => {
   });
 
   it('discards one entry', async () => {
-    const { dlq, letter } = seed();
+    const { dlq, letter } = await seed();
 
     const result = await runInProcess(['dlq', 'discard', '--id', letter.id]);
 

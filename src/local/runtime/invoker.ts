@@ -53,10 +53,10 @@ export class AsyncInvoker {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Persists the event (fsync'd) before returning: an S3 request is answered only after this. */
-  enqueue(functionId: string, event: unknown): QueueEntry {
+  /** Persists the event (fsync'd) before resolving: an S3 request is answered only after this. */
+  async enqueue(functionId: string, event: unknown): Promise<QueueEntry> {
     const entry = newEntry(functionId, event, this.now());
-    this.queue.put(entry);
+    await this.queue.write(entry);
     this.entries.set(entry.id, entry);
     this.kick();
     return entry;
@@ -113,7 +113,8 @@ export class AsyncInvoker {
     const ids = this.queue.ids();
     const present = new Set(ids);
     const added = ids
-      .filter((id) => !this.entries.has(id))
+      // An id in flight may be mid-removal: its file can outlive its index entry briefly.
+      .filter((id) => !this.entries.has(id) && !this.inFlight.has(id))
       .map((id) => this.queue.get(id))
       .filter((entry) => entry !== undefined)
       .sort((a, b) => a.firstReceivedAt.localeCompare(b.firstReceivedAt));
@@ -161,8 +162,8 @@ export class AsyncInvoker {
     try {
       await invokeFunction(fn, entry.event, { region: this.options.region });
       if (this.stopped) return; // shut down mid-attempt: leave it queued, it runs again next start
-      this.queue.remove(entry.id);
       this.entries.delete(entry.id);
+      await this.queue.delete(entry.id);
       this.stats.succeeded++;
     } catch (err) {
       if (this.stopped) return;
@@ -171,8 +172,8 @@ export class AsyncInvoker {
       const failed: QueueEntry = { ...entry, attempts, errors: [...entry.errors, error] };
       this.stats.failedAttempts++;
       if (attempts >= MAX_ATTEMPTS) {
-        this.options.dlq.bury(failed, error);
         this.entries.delete(entry.id);
+        await this.options.dlq.bury(failed, error);
         this.stats.deadLettered++;
         logger.error('function failed every attempt; moved to the DLQ', {
           functionId: fn.id,
@@ -184,7 +185,7 @@ export class AsyncInvoker {
       }
       const delay = this.options.retryBaseDelayMs * 2 ** (attempts - 1);
       failed.nextAttemptAt = new Date(this.now().getTime() + delay).toISOString();
-      this.queue.put(failed);
+      await this.queue.write(failed);
       this.entries.set(entry.id, failed);
       logger.warn('function attempt failed; will retry', {
         functionId: fn.id,

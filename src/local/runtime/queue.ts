@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { syncDir, writeFileDurably } from '../state.js';
+import { syncDir, writeFileDurably, writeFileDurablyAsync } from '../state.js';
 
 /**
  * Durable queues as a directory of JSON files, one per entry.
@@ -74,6 +75,20 @@ export class FileQueue<T extends { id: string; firstReceivedAt: string } = Queue
   put(entry: T): void {
     mkdirSync(this.dir, { recursive: true });
     writeFileDurably(this.file(entry.id), `${JSON.stringify(entry)}\n`);
+  }
+
+  /** `put` without blocking the event loop (the invoker's path; the CLI uses the sync one). */
+  async write(entry: T): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await writeFileDurablyAsync(this.file(entry.id), `${JSON.stringify(entry)}\n`);
+  }
+
+  /**
+   * Removes an entry without a directory fsync: if a crash forgets the removal, the entry
+   * runs once more — at-least-once, as Lambda's asynchronous invocation is.
+   */
+  async delete(id: string): Promise<void> {
+    await rm(this.file(id), { force: true });
   }
 
   get(id: string): T | undefined {
@@ -159,11 +174,11 @@ export class DeadLetterQueue {
     return this.letters.remove(id);
   }
 
-  /** Called by the invoker after the last failed attempt. */
-  bury(entry: QueueEntry, error: AttemptError): DeadLetter {
+  /** Called by the invoker after the last failed attempt: durably into the DLQ, then out of the queue. */
+  async bury(entry: QueueEntry, error: AttemptError): Promise<DeadLetter> {
     const letter: DeadLetter = { ...entry, failedAt: error.at, error };
-    this.letters.put(letter);
-    this.queue.remove(entry.id);
+    await this.letters.write(letter);
+    await this.queue.delete(entry.id);
     return letter;
   }
 }

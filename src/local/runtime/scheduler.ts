@@ -89,7 +89,7 @@ export interface SchedulerOptions {
   scheduled: ScheduledFunction[];
   region: string;
   /** Where fired events go: the async queue, as EventBridge invokes Lambda asynchronously. */
-  deliver: (fn: LocalFunction, event: ScheduledEvent) => void;
+  deliver: (fn: LocalFunction, event: ScheduledEvent) => unknown;
   onError?: (err: unknown, fn: LocalFunction) => void;
 }
 
@@ -161,10 +161,12 @@ export class Scheduler {
   private fire(item: ScheduledFunction, at = new Date()): ScheduledEvent {
     const event = scheduledEvent(item.ruleName, this.options.region, at);
     this.fired.set(item.fn.id, (this.fired.get(item.fn.id) ?? 0) + 1);
+    const onError = (err: unknown) => this.options.onError?.(err, item.fn);
     try {
-      this.options.deliver(item.fn, event);
+      // Delivery starts now (tests and `fireNow` see it at once); a durable write may finish later.
+      Promise.resolve(this.options.deliver(item.fn, event)).catch(onError);
     } catch (err) {
-      this.options.onError?.(err, item.fn);
+      onError(err);
     }
     return event;
   }

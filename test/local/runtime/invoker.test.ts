@@ -160,7 +160,7 @@ describe('AsyncInvoker', () => {
     const { invoker, dlq } = setup({ retryBaseDelayMs: 50 });
     invoker.start();
 
-    const entry = invoker.enqueue('fixture-events.failing', s3Event('fail/a.txt'));
+    const entry = await invoker.enqueue('fixture-events.failing', s3Event('fail/a.txt'));
     const [letter] = await until(() => (dlq.depth() > 0 ? dlq.list() : undefined));
     await invoker.stop(1_000);
 
@@ -183,7 +183,7 @@ describe('AsyncInvoker', () => {
   it('runs a redriven entry again and removes it on success', async () => {
     const { invoker, dlq } = setup();
     invoker.start();
-    invoker.enqueue('fixture-events.failing', s3Event('fail/b.txt'));
+    await invoker.enqueue('fixture-events.failing', s3Event('fail/b.txt'));
     await until(() => dlq.depth() > 0);
 
     writeFileSync(path.join(root, 'heal'), '');
@@ -200,7 +200,7 @@ describe('AsyncInvoker', () => {
     const { invoker, dlq } = setup({ retryBaseDelayMs: 0 });
     invoker.start();
 
-    invoker.enqueue('fixture-events.slow', s3Event('slow/x'));
+    await invoker.enqueue('fixture-events.slow', s3Event('slow/x'));
     const [letter] = await until(() => (dlq.depth() > 0 ? dlq.list() : undefined), 20_000);
     await invoker.stop(2_000);
 
@@ -212,7 +212,7 @@ describe('AsyncInvoker', () => {
 
   it('keeps at most `concurrency` invocations of a function in flight', async () => {
     const { invoker } = setup({ concurrency: 2 });
-    for (let i = 0; i < 5; i++) invoker.enqueue('fixture-events.slow', s3Event(`slow/${i}`));
+    for (let i = 0; i < 5; i++) await invoker.enqueue('fixture-events.slow', s3Event(`slow/${i}`));
 
     invoker.start();
     await until(() => calls().length >= 2);

@@ -60,17 +60,17 @@ describe('FileQueue', () => {
 });
 
 describe('DeadLetterQueue', () => {
-  function bury(dlq: DeadLetterQueue, functionId: string) {
+  async function bury(dlq: DeadLetterQueue, functionId: string) {
     const entry = { ...newEntry(functionId, { key: functionId }), attempts: 3 };
     dlq.queue.put(entry);
     return dlq.bury(entry, describeError(new TypeError('bad thing')));
   }
 
-  it('buries an entry: out of the queue, into the DLQ with its last error', () => {
+  it('buries an entry: out of the queue, into the DLQ with its last error', async () => {
     const paths = statePaths(root);
     const dlq = new DeadLetterQueue(paths.dlq, paths.queue);
 
-    const letter = bury(dlq, 'p.a');
+    const letter = await bury(dlq, 'p.a');
 
     expect(dlq.queue.depth()).toBe(0);
     expect(dlq.list()).toEqual([letter]);
@@ -78,11 +78,11 @@ describe('DeadLetterQueue', () => {
     expect(letter.error.stack).toContain('TypeError: bad thing');
   });
 
-  it('redrives one entry by id with fresh attempts, or all', () => {
+  it('redrives one entry by id with fresh attempts, or all', async () => {
     const paths = statePaths(root);
     const dlq = new DeadLetterQueue(paths.dlq, paths.queue);
-    const a = bury(dlq, 'p.a');
-    const b = bury(dlq, 'p.b');
+    const a = await bury(dlq, 'p.a');
+    const b = await bury(dlq, 'p.b');
 
     expect(dlq.redrive(a.id)).toEqual([a.id]);
     expect(dlq.queue.get(a.id)).toMatchObject({ functionId: 'p.a', attempts: 0, event: { key: 'p.a' } });
@@ -94,10 +94,10 @@ describe('DeadLetterQueue', () => {
     expect(dlq.queue.depth()).toBe(2);
   });
 
-  it('redrives nothing for an unknown id and discards by id', () => {
+  it('redrives nothing for an unknown id and discards by id', async () => {
     const paths = statePaths(root);
     const dlq = new DeadLetterQueue(paths.dlq, paths.queue);
-    const a = bury(dlq, 'p.a');
+    const a = await bury(dlq, 'p.a');
 
     expect(dlq.redrive('00000000-0000-0000-0000-000000000000')).toEqual([]);
     expect(dlq.discard(a.id)).toBe(true);
