@@ -1,0 +1,158 @@
+/**
+ * The telemetry pipeline's Lambda handlers. `api` serves the Hono app through
+ * `hono/aws-lambda` (API Gateway HTTP API, payload 2.0) on AWS and through the local
+ * runtime's gateway; `indexUpload` records uploaded files in the run index.
+ */
+import path from 'node:path';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, Context, S3Event } from 'aws-lambda';
+import { handle, type LambdaEvent } from 'hono/aws-lambda';
+import {
+  DOCUMENT_TRANSLATION,
+  dynamoDbClient,
+  readSecret,
+  SECRETS_FILE_VARIABLE,
+  s3Client,
+} from '../../clients/index.js';
+import { ConfigError } from '../../core/errors.js';
+import { currentEnv, type Env } from '../../core/invocation.js';
+import { createLogger } from '../../core/logger.js';
+import { readConfig, resourceName } from '../../core/pipeline.js';
+import { createTelemetryApp, type TelemetryServices } from './app.js';
+import { splitPath } from './base-path.js';
+import type { TelemetryConfig } from './config.js';
+import { BASE_PATH_HEADER } from './constants.js';
+import { devUsersSecret, ensureDevUsers } from './dev-users.js';
+import pipeline from './pipeline.js';
+import { RunIndex } from './run-index.js';
+import { uploadedFile } from './run-record.js';
+import { parseUsers, type UserTable } from './users.js';
+
+const logger = createLogger('telemetry');
+
+// Parsed once per environment (once per Lambda instance; once per function locally).
+const configs = new WeakMap<Env, TelemetryConfig>();
+function configOf(env: Env): TelemetryConfig {
+  let config = configs.get(env);
+  if (!config) {
+    config = readConfig(pipeline, env);
+    configs.set(env, config);
+  }
+  return config;
+}
+
+const documents = new WeakMap<object, DynamoDBDocumentClient>();
+function runIndex(env: Env): RunIndex {
+  const base = dynamoDbClient();
+  let doc = documents.get(base);
+  if (!doc) {
+    doc = DynamoDBDocumentClient.from(base, DOCUMENT_TRANSLATION);
+    documents.set(base, doc);
+  }
+  return new RunIndex(doc, resourceName(pipeline, 'index', env));
+}
+
+// readSecret caches the secret for minutes; this keeps the parsed form of the last text seen.
+let lastUsers: { text: string; users: UserTable } | undefined;
+async function usersOf(env: Env, config: TelemetryConfig): Promise<UserTable> {
+  const name = config.USERS ? 'USERS (config)' : resourceName(pipeline, 'users', env);
+  const secret = config.USERS ? parseUsersConfig(config.USERS) : await readUsersSecret(env, name);
+  const text = JSON.stringify(secret);
+  if (lastUsers?.text !== text) lastUsers = { text, users: parseUsers(secret, name) };
+  return lastUsers.users;
+}
+
+function parseUsersConfig(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // reported below, without echoing the value
+  }
+  throw new ConfigError('config USERS must be a JSON object: {"<user>": "<roles>:<scrypt hash>"}');
+}
+
+/**
+ * Locally, a users secret that is not configured falls back to generated dev users (kept in
+ * the state dir; `tributary telemetry dev-credentials` prints them). On AWS it is an error.
+ */
+let devSecret: Promise<Record<string, string>> | undefined;
+async function readUsersSecret(env: Env, name: string): Promise<Record<string, unknown>> {
+  try {
+    return await readSecret(name);
+  } catch (err) {
+    const file = env[SECRETS_FILE_VARIABLE];
+    if (!file || !(err instanceof ConfigError) || !err.message.includes('is not in')) throw err;
+    devSecret ??= devUsersSecret(ensureDevUsers(path.dirname(file)));
+    return devSecret;
+  }
+}
+
+function services(): TelemetryServices {
+  const env = currentEnv();
+  const config = configOf(env);
+  return {
+    config,
+    s3: s3Client(),
+    // Presigned URLs are used by clients that send no checksum headers (krkn's requests.put).
+    presigner: s3Client({ requestChecksumCalculation: 'WHEN_REQUIRED' }),
+    bucket: resourceName(pipeline, 'runs', env),
+    index: runIndex(env),
+    users: () => usersOf(env, config),
+  };
+}
+
+const app = createTelemetryApp({ services, logger });
+const serve = handle(app);
+
+/**
+ * HTTP API (payload format 2.0). The routes see their own path; whatever precedes it in the
+ * URL (a stage such as `/production`, a domain mapping, the local `/telemetry` mount) is
+ * passed in a header the app uses for links and redirects — overwriting any a client sent.
+ */
+export const api = (event: APIGatewayProxyEventV2, context?: Context) => {
+  const env = currentEnv();
+  const local = env[SECRETS_FILE_VARIABLE] && event.requestContext?.apiId === pipeline.name;
+  const { routePath, basePath } = splitPath(event, local ? `/${pipeline.name}` : undefined);
+  const headers = { ...event.headers, [BASE_PATH_HEADER]: basePath };
+  // @types/aws-lambda allows an undefined body where Hono's own event type says null.
+  const routed = { ...event, rawPath: routePath, headers, body: event.body ?? null };
+  return serve(routed as unknown as LambdaEvent, context);
+};
+
+export interface IndexUploadResult {
+  indexed: string[];
+  skipped: string[];
+}
+
+/** S3 ObjectCreated: `<group>/<run>/<file>` → the run's `files` map in the index. */
+export const indexUpload = async (event: S3Event): Promise<IndexUploadResult> => {
+  const env = currentEnv();
+  const index = runIndex(env);
+  const result: IndexUploadResult = { indexed: [], skipped: [] };
+  const records = Array.isArray(event?.Records) ? event.Records : [];
+  for (const record of records) {
+    const encoded = record?.s3?.object?.key;
+    if (typeof encoded !== 'string') continue;
+    const key = decodeEventKey(encoded);
+    const file = uploadedFile(key, record.s3.object.size ?? 0, record.eventTime);
+    if (!file) {
+      result.skipped.push(key);
+      continue;
+    }
+    await index.putFile(file.group, file.run, file.name, file.summary);
+    result.indexed.push(key);
+  }
+  if (result.skipped.length > 0) logger.info('not a run file, not indexed', { keys: result.skipped });
+  return result;
+};
+
+/** S3 event keys are form-encoded (`+` for a space). */
+function decodeEventKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key;
+  }
+}
