@@ -8,6 +8,7 @@ import { type Context, Hono, type Next } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isTributaryError } from '../../core/errors.js';
 import { APP_CSS } from './assets/app-css.js';
+import { APP_JS } from './assets/app-js.js';
 import { authenticate, authorize } from './auth.js';
 import type { TelemetryConfig } from './config.js';
 import {
@@ -256,6 +257,7 @@ export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
 
   const asset = (body: string, type: string) => (c: Context<AppEnv>) =>
     c.body(body, 200, { 'content-type': type, 'cache-control': 'private, max-age=300' });
+  app.get('/assets/app.js', asset(APP_JS, 'text/javascript; charset=utf-8'));
   app.get('/assets/app.css', asset(APP_CSS, 'text/css; charset=utf-8'));
 
   app.notFound((c) => c.text(`no route for ${c.req.method} ${c.req.path}`, 404, TEXT));

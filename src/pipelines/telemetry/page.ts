@@ -40,6 +40,7 @@ export function renderPage(base: string, view: BrowserView): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${e(`${base}/assets/app.css`)}">
 </head>
 <body>
