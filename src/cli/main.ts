@@ -11,6 +11,7 @@ import { register as registerLoadCommands } from './commands/load.js';
 import { register as registerMetricsCommands } from './commands/metrics.js';
 import { register as registerReplicateCommands } from './commands/replicate.js';
 import { register as registerSummaryCommands } from './commands/summary.js';
+import { register as registerTelemetryCommands } from './commands/telemetry.js';
 
 /** sysexits(3): what scripts can tell apart. */
 export const EXIT = { ok: 0, failure: 1, usage: 64, config: 78 } as const;
@@ -71,6 +72,7 @@ export function buildProgram(): Command {
   registerLoadCommands(program);
   registerReplicateCommands(program);
   registerCloudCommands(program);
+  registerTelemetryCommands(program);
   return program;
 }
 

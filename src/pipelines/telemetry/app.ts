@@ -25,6 +25,7 @@ import {
   BadRequestError,
   NotFoundError,
   RateLimitedError,
+  type RateScope,
   TelemetryError,
   TooLargeError,
   UnauthorizedError,
@@ -77,8 +78,18 @@ const NO_STORE = { 'cache-control': 'no-store' };
 
 export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
   const now = options.now ?? (() => new Date());
-  let userLimiter: RateLimiter | undefined;
-  let ipLimiter: RateLimiter | undefined;
+  const limiters = new Map<string, RateLimiter>();
+  // Rebuilt only when the config changes (a new environment), so buckets persist between requests.
+  const limiter = (scope: RateScope, rate: number, burst: number): RateLimiter => {
+    const key = `${scope}\n${rate}\n${burst}`;
+    let found = limiters.get(key);
+    if (!found) {
+      for (const k of limiters.keys()) if (k.startsWith(`${scope}\n`)) limiters.delete(k);
+      found = new RateLimiter(rate, burst, scope);
+      limiters.set(key, found);
+    }
+    return found;
+  };
   const app = new Hono<AppEnv>();
 
   app.use(async (c, next) => {
@@ -86,20 +97,25 @@ export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
     const { config } = services;
     c.set('services', services);
     c.set('base', config.PUBLIC_BASE_PATH ?? c.req.header(BASE_PATH_HEADER) ?? '');
-    if (
-      ipLimiter?.ratePerSecond !== config.IP_RATE_LIMIT_PER_SECOND ||
-      ipLimiter.burst !== config.IP_RATE_LIMIT_BURST
-    )
-      ipLimiter = new RateLimiter(config.IP_RATE_LIMIT_PER_SECOND, config.IP_RATE_LIMIT_BURST, 'client IP');
-    if (
-      userLimiter?.ratePerSecond !== config.RATE_LIMIT_PER_SECOND ||
-      userLimiter.burst !== config.RATE_LIMIT_BURST
-    )
-      userLimiter = new RateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST, 'user');
+    const ip = c.env?.event?.requestContext?.http?.sourceIp ?? options.clientIp?.(c) ?? 'unknown';
     // Before authentication, so that guessing passwords is throttled too.
-    ipLimiter.take(c.env?.event?.requestContext?.http?.sourceIp ?? options.clientIp?.(c) ?? 'unknown');
-    const user = await authenticate(c.req.header('authorization'), await services.users());
-    userLimiter.take(user.name);
+    limiter('client IP', config.IP_RATE_LIMIT_PER_SECOND, config.IP_RATE_LIMIT_BURST).take(ip);
+    const failures = limiter(
+      'client IP (failed logins)',
+      config.AUTH_FAILURE_RATE_PER_SECOND,
+      config.AUTH_FAILURE_BURST,
+    );
+    failures.check(ip);
+    const authorization = c.req.header('authorization');
+    let user: User;
+    try {
+      user = await authenticate(authorization, await services.users());
+    } catch (err) {
+      // Only wrong credentials count: a browser's first, credential-less request is normal.
+      if (err instanceof UnauthorizedError && authorization) failures.consume(ip);
+      throw err;
+    }
+    limiter('user', config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST).take(user.name);
     c.set('user', user);
     await next();
     c.header('x-content-type-options', 'nosniff');
@@ -218,8 +234,8 @@ export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
 
   app.get('/api/runs/:group/:run', role('reader', 'browse'), async (c) => {
     const { s3, bucket, index } = c.get('services');
-    const group = checkSegment(decodeSegment(c.req.param('group') ?? ''), 'group');
-    const run = checkSegment(decodeSegment(c.req.param('run') ?? ''), 'run');
+    const group = checkSegment(c.req.param('group') ?? '', 'group');
+    const run = checkSegment(c.req.param('run') ?? '', 'run');
     const prefix = `${group}/${run}/`;
     const [record, files, telemetryText] = await Promise.all([
       index.getRun(group, run),
@@ -263,19 +279,21 @@ export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
   app.notFound((c) => c.text(`no route for ${c.req.method} ${c.req.path}`, 404, TEXT));
 
   app.onError((err, c) => {
-    if (isTributaryError(err)) {
-      const headers: Record<string, string> = { ...TEXT };
+    if (err instanceof TelemetryError) {
+      const headers: Record<string, string> = { ...TEXT, 'x-content-type-options': 'nosniff' };
       if (err instanceof UnauthorizedError) headers['www-authenticate'] = BASIC_CHALLENGE;
       if (err instanceof RateLimitedError) headers['retry-after'] = String(err.retryAfterSeconds);
-      if (!(err instanceof TelemetryError)) options.logger?.error('request failed', { error: err.message });
       // The reference server's bodies are plain text ("[bad request]: …"); krkn prints them.
       const label = err.httpStatus === 400 ? '[bad request]: ' : '';
       return c.body(`${label}${err.message}`, err.httpStatus as ContentfulStatusCode, headers);
     }
-    options.logger?.error('request failed', {
-      error: { name: err.name, message: err.message, stack: err.stack },
-    });
-    return c.text('internal error', 500);
+    // A misconfiguration (users secret, grants) or a storage failure: the details go to the
+    // function's log, not to a client that may not even be authenticated yet.
+    const error = isTributaryError(err)
+      ? { name: err.name, message: err.message }
+      : { name: err.name, message: err.message, stack: err.stack };
+    options.logger?.error('request failed', { error });
+    return c.text('internal error (see the telemetry function log)', 500, TEXT);
   });
 
   return app;

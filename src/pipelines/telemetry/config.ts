@@ -27,6 +27,12 @@ export const telemetryConfig = z.object({
   /** Requests per second per client IP (counted before authentication); 0 turns it off. */
   IP_RATE_LIMIT_PER_SECOND: rate(100),
   IP_RATE_LIMIT_BURST: int(1, 1_000_000, 400),
+  /**
+   * Failed logins (wrong credentials sent) per second per client IP, and the burst allowed;
+   * beyond it the IP gets 429 before any password is checked. 0 turns it off.
+   */
+  AUTH_FAILURE_RATE_PER_SECOND: rate(0.5),
+  AUTH_FAILURE_BURST: int(1, 1_000_000, 20),
   /** Most entries one un-paginated `/navigate` answers; beyond it `X-Next-Cursor` continues. */
   NAVIGATE_MAX_ENTRIES: int(1, 100_000, 20_000),
   /**

@@ -39,10 +39,12 @@ export class UnsupportedMediaTypeError extends TelemetryError {
   }
 }
 
+export type RateScope = 'user' | 'client IP' | 'client IP (failed logins)';
+
 export class RateLimitedError extends TelemetryError {
   constructor(
     readonly retryAfterSeconds: number,
-    scope: 'user' | 'client IP',
+    scope: RateScope,
   ) {
     super(
       `too many requests from this ${scope}: retry after ${retryAfterSeconds} s`,

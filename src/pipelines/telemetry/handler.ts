@@ -14,7 +14,7 @@ import {
   SECRETS_FILE_VARIABLE,
   s3Client,
 } from '../../clients/index.js';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, UsageError } from '../../core/errors.js';
 import { currentEnv, type Env } from '../../core/invocation.js';
 import { createLogger } from '../../core/logger.js';
 import { readConfig, resourceName } from '../../core/pipeline.js';
@@ -24,6 +24,7 @@ import type { TelemetryConfig } from './config.js';
 import { BASE_PATH_HEADER } from './constants.js';
 import { devUsersSecret, ensureDevUsers } from './dev-users.js';
 import pipeline from './pipeline.js';
+import { type PruneResult, pruneRuns } from './prune.js';
 import { RunIndex } from './run-index.js';
 import { uploadedFile } from './run-record.js';
 import { parseUsers, type UserTable } from './users.js';
@@ -156,3 +157,35 @@ function decodeEventKey(key: string): string {
     return key;
   }
 }
+
+/** `{"olderThanDays": 30, "delete": false}`; `now` (ISO) only for tests and replays. */
+export interface PruneEvent {
+  olderThanDays?: unknown;
+  delete?: unknown;
+  now?: unknown;
+}
+
+/** Lists (and with `delete: true` deletes) runs older than `olderThanDays` days. */
+export const prune = async (event: PruneEvent = {}): Promise<PruneResult> => {
+  const env = currentEnv();
+  const days = event.olderThanDays;
+  if (typeof days !== 'number' || !Number.isFinite(days) || days < 0)
+    throw new UsageError('olderThanDays must be a number of days ≥ 0');
+  if (event.delete !== undefined && typeof event.delete !== 'boolean')
+    throw new UsageError('delete must be true or false');
+  const now = event.now === undefined ? new Date() : new Date(String(event.now));
+  if (Number.isNaN(now.getTime())) throw new UsageError('now must be an ISO date');
+  const result = await pruneRuns({
+    s3: s3Client(),
+    bucket: resourceName(pipeline, 'runs', env),
+    index: runIndex(env),
+    cutoff: new Date(now.getTime() - days * 86_400_000),
+    delete: event.delete === true,
+  });
+  logger.info(result.deleted ? 'runs pruned' : 'runs older than the cutoff', {
+    cutoff: result.cutoff,
+    runs: result.runs.length,
+    objectsDeleted: result.objectsDeleted,
+  });
+  return result;
+};

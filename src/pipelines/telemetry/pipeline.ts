@@ -1,4 +1,4 @@
-import { read, readWrite } from '../../core/grants.js';
+import { read, readWrite, remove } from '../../core/grants.js';
 import { definePipeline } from '../../core/pipeline.js';
 import { bucket, secret, table } from '../../core/resources.js';
 import { onHttp, onObjectCreated } from '../../core/triggers.js';
@@ -55,6 +55,14 @@ export default definePipeline({
       timeoutSeconds: 30,
       triggers: [onObjectCreated('runs')],
       grants: [readWrite('index')],
+    },
+    prune: {
+      description:
+        'Retention, run by `tributary telemetry prune`: lists runs older than N days, deletes them when asked',
+      memoryMb: 512,
+      timeoutSeconds: 900,
+      triggers: [],
+      grants: [readWrite('runs'), remove('runs'), readWrite('index')],
     },
   },
   handlers: () => import('./handler.js'),

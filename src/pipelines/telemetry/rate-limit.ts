@@ -1,4 +1,4 @@
-import { RateLimitedError } from './errors.js';
+import { RateLimitedError, type RateScope } from './errors.js';
 
 interface Bucket {
   tokens: number;
@@ -19,12 +19,34 @@ export class RateLimiter {
   constructor(
     readonly ratePerSecond: number,
     readonly burst: number,
-    private readonly scope: 'user' | 'client IP',
+    private readonly scope: RateScope,
   ) {}
 
   /** Takes one token for `caller`, or throws RateLimitedError with the seconds until the next one. */
   take(caller: string, nowMs = Date.now()): void {
+    const wait = this.consume(caller, nowMs);
+    if (wait > 0) throw new RateLimitedError(wait, this.scope);
+  }
+
+  /** Throws RateLimitedError when `caller` has no token left, without taking one. */
+  check(caller: string, nowMs = Date.now()): void {
     if (this.ratePerSecond <= 0) return;
+    const bucket = this.refill(caller, nowMs);
+    if (bucket.tokens < 1) throw new RateLimitedError(this.waitSeconds(bucket), this.scope);
+  }
+
+  /** Takes a token if there is one; returns 0, or the seconds until the next token. */
+  consume(caller: string, nowMs = Date.now()): number {
+    if (this.ratePerSecond <= 0) return 0;
+    const bucket = this.refill(caller, nowMs);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return this.waitSeconds(bucket);
+  }
+
+  private refill(caller: string, nowMs: number): Bucket {
     const bucket = this.buckets.get(caller) ?? { tokens: this.burst, updatedMs: nowMs };
     this.buckets.delete(caller); // re-inserted last: Map order is the eviction order
     const elapsed = Math.max(0, nowMs - bucket.updatedMs) / 1000;
@@ -32,10 +54,10 @@ export class RateLimiter {
     bucket.updatedMs = nowMs;
     this.buckets.set(caller, bucket);
     if (this.buckets.size > MAX_CALLERS) this.buckets.delete(this.buckets.keys().next().value as string);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return;
-    }
-    throw new RateLimitedError(Math.max(1, Math.ceil((1 - bucket.tokens) / this.ratePerSecond)), this.scope);
+    return bucket;
+  }
+
+  private waitSeconds(bucket: Bucket): number {
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.ratePerSecond));
   }
 }

@@ -4,6 +4,7 @@
  * group's runs are one Query; search filters and sorts those items, never the objects.
  */
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -107,5 +108,9 @@ export class RunIndex {
       start = page.LastEvaluatedKey;
     } while (start);
     return runs;
+  }
+
+  async deleteRun(group: string, run: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { group, run } }));
   }
 }
