@@ -34,6 +34,14 @@ export interface PipelineSettings {
   enabled: boolean;
 }
 
+/** Who may open the console (and `/metrics`); with neither set it is open (bound to 127.0.0.1 by default). */
+export interface ConsoleSettings {
+  /** HTTP Basic users: name → password, or `sha256:<hex>` of it. */
+  users: Record<string, string>;
+  /** A secret in `secrets`, in the ingest API's format (`user:<name>`, `apikey:<name>`): the same credentials. */
+  authSecret?: string;
+}
+
 export interface LocalConfig {
   host: string;
   httpPort: number;
@@ -53,6 +61,7 @@ export interface LocalConfig {
   secrets: Record<string, unknown>;
   /** The config file that was read, if any. */
   file?: string;
+  console?: ConsoleSettings;
 }
 
 const port = z.number().int().min(0).max(65_535);
@@ -81,6 +90,14 @@ const fileSchema = z.strictObject({
     )
     .optional(),
   secrets: z.record(z.string(), z.unknown()).optional(),
+  console: z
+    .strictObject({
+      users: z
+        .record(z.string().regex(/^[^:]+$/, 'a user name must not contain ":"'), z.string().min(1))
+        .optional(),
+      authSecret: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 type ConfigFile = z.infer<typeof fileSchema>;
@@ -119,6 +136,14 @@ export function loadConfig({
     pipelines: {},
     secrets: file.secrets ?? {},
     ...(filePath ? { file: filePath } : {}),
+    ...(file.console
+      ? {
+          console: {
+            users: file.console.users ?? {},
+            ...(file.console.authSecret ? { authSecret: file.console.authSecret } : {}),
+          },
+        }
+      : {}),
   };
   config.pipelines = pipelineSettings(file, pipelines, filePath ?? CONFIG_FILE);
   return config;

@@ -5,12 +5,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { createAdaptorServer } from '@hono/node-server';
 import type { S3EventRecord, ScheduledEvent } from 'aws-lambda';
 import type { Hono } from 'hono';
+import { type Console, openConsole } from '../console/index.js';
 import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import type { Pipeline } from '../core/pipeline.js';
 import type { TableResource } from '../core/resources.js';
 import { enabledPipelines, type LocalConfig, physicalName, validatePipelineConfigs } from './config.js';
 import { startDynamoServer } from './dynamodb/index.js';
+import { InvocationEvents } from './runtime/events.js';
 import { type Endpoints, findFunction, type LocalFunction, resolveFunctions } from './runtime/functions.js';
 import { createGateway } from './runtime/gateway.js';
 import { invokeFunction } from './runtime/invoke.js';
@@ -34,8 +36,10 @@ export interface RuntimeOptions {
   pollMs?: number;
   /** How long close() waits for invocations in flight (default 10 s). */
   shutdownGraceMs?: number;
-  /** Extra gateway routes (the console). */
+  /** Extra gateway routes. */
   routes?: (app: Hono) => void;
+  /** Serve the console at `/` and `/metrics`, recording the invocation history (default: with the gateway). */
+  console?: boolean;
   logger?: Logger;
 }
 
@@ -69,6 +73,10 @@ export interface Runtime {
   /** Fires a function's schedule trigger now, instead of waiting for it. */
   fireSchedule(functionId: string): ScheduledEvent[];
   dlq: DeadLetterQueue;
+  /** Each invocation's start, outcome, retry, burial, redrive and discard, as they happen. */
+  events: InvocationEvents;
+  /** The console (and its invocation history), when it runs. */
+  console?: Console;
   queueDepth(): number;
   health(): Promise<HealthReport>;
   /** Graceful: stop accepting, let invocations in flight finish (bounded), keep the rest queued. */
@@ -129,6 +137,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await Promise.all([...functions.values()].map((fn) => fn.handler()));
 
     const dlq = new DeadLetterQueue(paths.dlq, paths.queue);
+    const events = new InvocationEvents((err) =>
+      logger.error('an invocation event listener failed', { error: String(err) }),
+    );
     const invoker = new AsyncInvoker({
       functions,
       queueDir: paths.queue,
@@ -138,7 +149,28 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       concurrency: config.concurrency,
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
       logger,
+      events,
     });
+    // Late-bound: the console reads the scheduler, which is created after the invoker starts.
+    let upcoming: () => { functionId: string; expression: string; nextRun?: string }[] = () => [];
+    // Opened before the invoker starts, so what the resumed queue runs is recorded too.
+    const webConsole =
+      options.gateway !== false && options.console !== false
+        ? openConsole({
+            config,
+            paths,
+            functions,
+            dlq,
+            events,
+            endpoints: { s3Url: s3.url, dynamodbUrl: dynamo.url },
+            pending: () => invoker.pendingByFunction(),
+            upcoming: () => upcoming(),
+            queueDepth: () => invoker.depth(),
+            kickQueue: () => invoker.kick(),
+            logger,
+          })
+        : undefined;
+    if (webConsole) cleanups.push(async () => webConsole.close());
     routeRecord = (record) =>
       Promise.all(
         routeS3Record(record, functions.values(), config).map((fn) =>
@@ -161,6 +193,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       onError: (err, fn) =>
         logger.error('could not queue a scheduled event', { functionId: fn.id, error: String(err) }),
     });
+    upcoming = () => scheduler.upcoming();
     if (options.scheduler !== false) {
       scheduler.start();
       cleanups.push(async () => scheduler.stop());
@@ -175,6 +208,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       enqueue: async (id, event) => invoker.enqueue(findFunction(functions, id).id, event),
       fireSchedule: (id) => scheduler.fireNow(findFunction(functions, id).id),
       dlq,
+      events,
+      ...(webConsole ? { console: webConsole } : {}),
       queueDepth: () => invoker.depth(),
       health: async () => {
         const [s3Status, dynamoStatus] = await Promise.all([probe(s3.url), probe(dynamo.url)]);
@@ -217,7 +252,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           const report = await runtime.health();
           return { status: report.status === 'ok' ? 200 : 503, body: report };
         },
-        ...(options.routes ? { routes: options.routes } : {}),
+        routes: (app) => {
+          webConsole?.routes(app);
+          options.routes?.(app);
+        },
+        events,
       });
       const server = createAdaptorServer({ fetch: app.fetch }) as Server;
       const port = await listening('TRIBUTARY_HTTP_PORT', config.httpPort, () =>
@@ -232,6 +271,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 10_000).unref();
           }),
       );
+      // Runs before the server closes (cleanups run in reverse): live event streams never end by themselves.
+      if (webConsole) cleanups.push(async () => webConsole.endStreams());
     }
 
     writeFileDurably(

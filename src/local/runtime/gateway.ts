@@ -4,6 +4,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { fromResultV2, matchRoute, parseRoute, type Route, sortRoutes, toEventV2 } from './apigw.js';
+import type { InvocationEvents } from './events.js';
 import { LOCAL_ACCOUNT_ID, type LocalFunction } from './functions.js';
 import { invokeFunction } from './invoke.js';
 
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   health: () => Promise<{ status: number; body: unknown }>;
   /** Lets other components (the console) add routes before the pipelines are mounted. */
   routes?: (app: Hono) => void;
+  /** Where each HTTP invocation's start and outcome are reported (the console listens). */
+  events?: InvocationEvents;
 }
 
 /**
@@ -108,10 +111,28 @@ async function serveRoute(
     now: new Date(),
   });
   let result: unknown;
+  const base = { functionId: fn.id, entryId: requestId, source: 'http' as const };
+  const started = performance.now();
+  options.events?.emit({ ...base, type: 'started', at: new Date().toISOString(), attempt: 1 });
   try {
     result = await invokeFunction(fn, event, { region: options.region, requestId });
+    options.events?.emit({
+      ...base,
+      type: 'succeeded',
+      at: new Date().toISOString(),
+      attempt: 1,
+      durationMs: performance.now() - started,
+    });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
+    options.events?.emit({
+      ...base,
+      type: 'failed',
+      at: new Date().toISOString(),
+      attempt: 1,
+      durationMs: performance.now() - started,
+      error: { name: e.name, message: e.message },
+    });
     options.logger.error('function failed', {
       functionId: fn.id,
       requestId,

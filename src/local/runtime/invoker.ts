@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { InvocationEvents } from './events.js';
 import type { LocalFunction } from './functions.js';
 import { invokeFunction } from './invoke.js';
 import { type DeadLetterQueue, describeError, FileQueue, newEntry, type QueueEntry } from './queue.js';
@@ -18,6 +19,8 @@ export interface InvokerOptions {
   /** How often the queue directory is scanned for entries written by other processes (CLI redrive). */
   pollMs?: number;
   logger: Logger;
+  /** Where each attempt's start, outcome, retry and burial are reported (the console listens). */
+  events?: InvocationEvents;
   now?: () => Date;
 }
 
@@ -64,6 +67,20 @@ export class AsyncInvoker {
 
   depth(): number {
     return this.queue.depth();
+  }
+
+  /** Queued entries per function (from the in-memory index): how many, and the oldest arrival. */
+  pendingByFunction(): Map<string, { count: number; oldestAt: string }> {
+    const pending = new Map<string, { count: number; oldestAt: string }>();
+    for (const entry of this.entries.values()) {
+      const seen = pending.get(entry.functionId);
+      if (!seen) pending.set(entry.functionId, { count: 1, oldestAt: entry.firstReceivedAt });
+      else {
+        seen.count++;
+        if (entry.firstReceivedAt < seen.oldestAt) seen.oldestAt = entry.firstReceivedAt;
+      }
+    }
+    return pending;
   }
 
   start(): void {
@@ -158,28 +175,49 @@ export class AsyncInvoker {
   }
 
   private async runAttempt(fn: LocalFunction, entry: QueueEntry): Promise<void> {
-    const { logger } = this.options;
+    const { logger, events } = this.options;
+    const attempt = entry.attempts + 1;
+    const base = { functionId: fn.id, entryId: entry.id, source: 'async' as const };
+    const started = performance.now();
+    events?.emit({ ...base, type: 'started', at: this.now().toISOString(), attempt });
     try {
       await invokeFunction(fn, entry.event, { region: this.options.region });
       if (this.stopped) return; // shut down mid-attempt: leave it queued, it runs again next start
       this.entries.delete(entry.id);
       await this.queue.delete(entry.id);
       this.stats.succeeded++;
+      events?.emit({
+        ...base,
+        type: 'succeeded',
+        at: this.now().toISOString(),
+        attempt,
+        durationMs: performance.now() - started,
+      });
     } catch (err) {
       if (this.stopped) return;
+      const durationMs = performance.now() - started;
       const error = describeError(err, this.now());
       const attempts = entry.attempts + 1;
       const failed: QueueEntry = { ...entry, attempts, errors: [...entry.errors, error] };
+      const brief = { name: error.name, message: error.message };
       this.stats.failedAttempts++;
       if (attempts >= MAX_ATTEMPTS) {
         this.entries.delete(entry.id);
         await this.options.dlq.bury(failed, error);
         this.stats.deadLettered++;
+        events?.emit({ ...base, type: 'failed', at: error.at, attempt, durationMs, error: brief });
+        events?.emit({
+          ...base,
+          type: 'dead-lettered',
+          at: this.now().toISOString(),
+          attempts,
+          error: brief,
+        });
         logger.error('function failed every attempt; moved to the DLQ', {
           functionId: fn.id,
           entryId: entry.id,
           attempts,
-          error: { name: error.name, message: error.message },
+          error: brief,
         });
         return;
       }
@@ -187,12 +225,21 @@ export class AsyncInvoker {
       failed.nextAttemptAt = new Date(this.now().getTime() + delay).toISOString();
       await this.queue.write(failed);
       this.entries.set(entry.id, failed);
+      events?.emit({
+        ...base,
+        type: 'failed',
+        at: error.at,
+        attempt,
+        durationMs,
+        error: brief,
+        retryAt: failed.nextAttemptAt,
+      });
       logger.warn('function attempt failed; will retry', {
         functionId: fn.id,
         entryId: entry.id,
         attempts,
         retryInMs: delay,
-        error: { name: error.name, message: error.message },
+        error: brief,
       });
       const retry = setTimeout(() => this.kick(), delay + 1);
       retry.unref();
