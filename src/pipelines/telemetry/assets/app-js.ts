@@ -39,6 +39,11 @@ export const APP_JS = String.raw`
       else el.append(child instanceof Node ? child : String(child));
     }
   }
+  /** Replaces an element's content; null and false children are skipped (replaceChildren would print "null"). */
+  function fill(el, ...children) {
+    el.replaceChildren();
+    add(el, children);
+  }
   /** Our own paths, or http(s) URLs; never javascript:, data: or protocol-relative ones. */
   function safeHref(value) {
     const text = String(value);
@@ -380,7 +385,7 @@ export const APP_JS = String.raw`
         page = await api('/api/runs?' + params.toString());
       } catch (err) {
         if (mine !== sequence) return;
-        results.replaceChildren(errorBox(err));
+        fill(results, errorBox(err));
         results.removeAttribute('aria-busy');
         announce(err.message);
         return;
@@ -388,11 +393,11 @@ export const APP_JS = String.raw`
       if (mine !== sequence) return;
       const title = h('h3', { class: 'results-title', tabindex: '-1' }, page.total === 1 ? '1 run' : page.total + ' runs');
       if (page.total === 0) {
-        results.replaceChildren(title, h('p', { class: 'empty' }, 'No runs match these filters.'));
+        fill(results, title, h('p', { class: 'empty' }, 'No runs match these filters.'));
       } else {
         const onSort = (key) => update({ ...nextSort(state, key), page: 1 }, 'push', 'button[data-sort="' + key + '"]');
         const onPage = (target) => update({ page: target }, 'push', focusSelector(document.activeElement));
-        results.replaceChildren(
+        fill(results,
           title,
           runsTable(page, state, !group, onSort),
           page.pages > 1 ? pager(page.page, page.pages, page.total, 'runs', onPage) : null,
@@ -415,7 +420,7 @@ export const APP_JS = String.raw`
   async function groupsView() {
     const groupsBox = h('div', { class: 'results' }, h('p', { class: 'loading' }, 'Loading groups…'));
     const runsBox = h('div');
-    main.replaceChildren(
+    fill(main,
       h('h1', null, 'Telemetry runs'),
       h('p', { class: 'lede' }, 'Chaos runs sent by krkn, by telemetry group. Search every group below, or open a group.'),
       section('groups', 'Groups', groupsBox),
@@ -426,7 +431,7 @@ export const APP_JS = String.raw`
     try {
       groups = list(await api('/navigate')).filter((e) => e.type === 'folder').map((e) => e.path);
     } catch (err) {
-      groupsBox.replaceChildren(errorBox(err));
+      fill(groupsBox, errorBox(err));
       return search;
     }
     const state = { sort: 'name', order: 'asc', page: 1, filter: '' };
@@ -443,10 +448,10 @@ export const APP_JS = String.raw`
       const shown = slice(rows, state.page, 50);
       state.page = shown.page;
       if (groups.length === 0) {
-        body.replaceChildren(h('p', { class: 'empty' }, 'No telemetry yet. Runs appear here once krkn sends them.'));
+        fill(body, h('p', { class: 'empty' }, 'No telemetry yet. Runs appear here once krkn sends them.'));
         return;
       }
-      body.replaceChildren(
+      fill(body,
         rows.length === 0
           ? h('p', { class: 'empty' }, 'No group matches.')
           : table({
@@ -470,7 +475,7 @@ export const APP_JS = String.raw`
       );
       refocus(body, focus);
     }
-    groupsBox.replaceChildren(h('div', { class: 'toolbar' }, filter), body);
+    fill(groupsBox, h('div', { class: 'toolbar' }, filter), body);
     render();
     return search;
   }
@@ -478,17 +483,17 @@ export const APP_JS = String.raw`
   function groupView(group) {
     document.title = group + ' — telemetry';
     const runsBox = h('div');
-    main.replaceChildren(h('h1', null, h('span', { class: 'muted' }, 'Group '), group), runsBox);
+    fill(main, h('h1', null, h('span', { class: 'muted' }, 'Group '), group), runsBox);
     return runSearch(runsBox, group);
   }
 
   async function runView(group, run) {
-    main.replaceChildren(h('p', { class: 'loading' }, 'Loading run…'));
+    fill(main, h('p', { class: 'loading' }, 'Loading run…'));
     let data;
     try {
       data = await api('/api/runs/' + enc(group) + '/' + enc(run));
     } catch (err) {
-      main.replaceChildren(h('h1', null, run), errorBox(err), h('p', null, h('a', { href: filesHref(group) }, '← Back to ' + group)));
+      fill(main, h('h1', null, run), errorBox(err), h('p', null, h('a', { href: filesHref(group) }, '← Back to ' + group)));
       return;
     }
     const t = isObject(data.telemetry) ? data.telemetry : {};
@@ -498,7 +503,7 @@ export const APP_JS = String.raw`
     const passed = runPassed(t, record, scenarios);
     const tag = str(record.run_tag || t.tag);
     document.title = (tag || run) + ' — ' + group;
-    main.replaceChildren(
+    fill(main,
       h(
         'div',
         { class: 'run-head' },
@@ -587,7 +592,7 @@ export const APP_JS = String.raw`
       { label: 'Result', cell: (r) => badge(r.passed, r.passed === false ? 'exit ' + str(r.s.exit_status) : null) },
       { label: 'Started', cell: (r) => timeEl(r.s.start_timestamp, true) },
       { label: 'Duration', num: true, cell: (r) => fmtDuration(r.duration) },
-      { label: 'Pods', cell: podCounts },
+      { label: 'Pods', cell: (r) => podCounts(r.s) },
       { label: 'Nodes affected', num: true, cell: (r) => String(list(r.s.affected_nodes).length) },
     ];
     const passedCount = rows.filter((r) => r.passed === true).length;
@@ -786,10 +791,10 @@ export const APP_JS = String.raw`
       const page = slice(shown, state.page, 25);
       state.page = page.page;
       if (!rows.length) {
-        body.replaceChildren(h('p', { class: 'empty' }, 'No files uploaded for this run yet.'));
+        fill(body, h('p', { class: 'empty' }, 'No files uploaded for this run yet.'));
         return;
       }
-      body.replaceChildren(
+      fill(body,
         page.rows.length === 0
           ? h('p', { class: 'empty' }, 'No file matches.')
           : table({
@@ -895,7 +900,7 @@ export const APP_JS = String.raw`
   Promise.resolve(ready).then(
     () => main.setAttribute('data-ready', 'true'),
     (err) => {
-      main.replaceChildren(errorBox(err));
+      fill(main, errorBox(err));
       main.setAttribute('data-ready', 'true');
     },
   );
