@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DEFAULT_MAX_BUFFER_BYTES,
   DEFAULT_MULTIPART_THRESHOLD_BYTES,
   DEFAULT_PART_CONCURRENCY,
   DEFAULT_TARGET_BUCKET,
@@ -36,8 +37,13 @@ export const replicationConfig = z.object({
   MULTIPART_THRESHOLD_MB: int(1, 5 * 1024, DEFAULT_MULTIPART_THRESHOLD_BYTES / MiB),
   /** Smallest part size (MiB); larger objects get larger parts so they stay under 10,000 parts. */
   PART_SIZE_MB: int(5, 5 * 1024, MIN_PART_SIZE_BYTES / MiB),
-  /** Parts uploaded at once; memory held is about (this + 1) × part size. */
+  /** Parts uploaded at once; memory held is at most this × part size (see MAX_BUFFER_MB). */
   PART_CONCURRENCY: int(1, 64, DEFAULT_PART_CONCURRENCY),
+  /**
+   * Memory (MiB) for one copy's part buffers: huge objects get huge parts (525 MiB at 5 TiB),
+   * so fewer of them go at once. One part is always held, whatever this says.
+   */
+  MAX_BUFFER_MB: int(16, 10 * 1024, DEFAULT_MAX_BUFFER_BYTES / MiB),
 });
 
 export type ReplicationConfig = z.infer<typeof replicationConfig>;

@@ -9,6 +9,8 @@ export const MAX_PARTS = 10_000;
 export const MAX_PART_SIZE_BYTES = 5 * 1024 * MiB;
 export const MAX_OBJECT_SIZE_BYTES = 5 * 1024 * 1024 * MiB;
 export const DEFAULT_PART_CONCURRENCY = 4;
+/** Part buffers one copy may hold; beyond it fewer parts go at once (never fewer than one). */
+export const DEFAULT_MAX_BUFFER_BYTES = 256 * MiB;
 export { MiB };
 
 /**

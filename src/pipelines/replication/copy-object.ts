@@ -12,7 +12,7 @@ import { PART_RETRIES, RETRY_BASE_MS, RETRY_MAX_MS } from './constants.js';
 import { IntegrityError, SourceChangedError, SourceGoneError } from './errors.js';
 import { uploadMultipart } from './multipart-upload.js';
 import { type SourceObject, sourceObjectFrom, taggingHeader, targetMetadata } from './object-headers.js';
-import { partCount, partSizeFor } from './part-size.js';
+import { partConcurrencyFor, partSizeFor } from './part-size.js';
 import { isNotFound, isPreconditionFailed, isRetryable } from './s3-errors.js';
 import type { CopyTuning } from './types.js';
 
@@ -41,7 +41,8 @@ export interface CopyResult {
   bytes: number;
   /** 1 for a single PUT. */
   parts: number;
-  sha256: string;
+  /** Single PUTs only: a multipart copy is checked per part (Content-MD5) and by its composite ETag, not hashed whole. */
+  sha256?: string;
   multipart: boolean;
 }
 
@@ -105,13 +106,14 @@ export async function copyObject(request: CopyRequest): Promise<CopyResult> {
     const partSize = partSizeFor(object.size, tuning.minPartSizeBytes);
     const uploaded = await uploadMultipart({
       client: target.client,
-      // The SHA-256 is known only at the end, after metadata is fixed: multipart copies
-      // are checked by size, per-part Content-MD5 and the composite ETag instead.
+      // A whole-object SHA-256 would be known only after the metadata is sent, and costs a
+      // core's time on large objects: multipart copies are checked by size, per-part
+      // Content-MD5 and the composite ETag instead.
       create: { ...common, Metadata: targetMetadata(object, { sequencer: request.sequencer }) },
       body: stream,
       expectedSize: object.size,
       partSize,
-      concurrency: Math.min(tuning.partConcurrency, partCount(object.size, partSize)),
+      concurrency: partConcurrencyFor(object.size, partSize, tuning),
       ...(signal ? { signal } : {}),
       ...(request.beforeComplete ? { beforeComplete: request.beforeComplete } : {}),
     });
@@ -119,7 +121,6 @@ export async function copyObject(request: CopyRequest): Promise<CopyResult> {
       source: object,
       bytes: uploaded.bytes,
       parts: uploaded.parts,
-      sha256: uploaded.sha256,
       multipart: true,
     };
   } finally {

@@ -186,6 +186,7 @@ export const tuningOf = (config: ReplicationConfig) => ({
   multipartThresholdBytes: config.MULTIPART_THRESHOLD_MB * MiB,
   minPartSizeBytes: config.PART_SIZE_MB * MiB,
   partConcurrency: config.PART_CONCURRENCY,
+  maxBufferBytes: config.MAX_BUFFER_MB * MiB,
 });
 
 function copiedMetrics(sourceBucket: string, result: RecordResult): MetricDatum[] {

@@ -6,7 +6,7 @@ export { type CopyRequest, type CopyResult, copyObject } from './copy-object.js'
 export * from './errors.js';
 export { compareSequencers, decodeEventKey, targetKey } from './event-key.js';
 export { tuningOf } from './handler.js';
-export { partSizeFor } from './part-size.js';
+export { partConcurrencyFor, partSizeFor } from './part-size.js';
 export { type Endpoints, replicateObject } from './replicate-object.js';
 export { type TargetStore, targetStore } from './target-client.js';
 export type * from './types.js';

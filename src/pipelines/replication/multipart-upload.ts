@@ -22,7 +22,7 @@ export interface MultipartUploadRequest {
   /** Bytes the source said it has; anything else is an IntegrityError and nothing is completed. */
   expectedSize: number;
   partSize: number;
-  /** Parts uploading at once. Memory held: (concurrency + 1) part buffers. */
+  /** Parts uploading at once. Memory held: `concurrency` part buffers (a freed one is reused). */
   concurrency: number;
   signal?: AbortSignal;
   /** Last check before the object becomes visible (e.g. "has a newer event won meanwhile?"); throw to abort. */
@@ -32,14 +32,13 @@ export interface MultipartUploadRequest {
 export interface MultipartUploadResult {
   parts: number;
   bytes: number;
-  sha256: string;
   etag: string;
 }
 
 /**
  * Streams a body into a multipart upload: reads part-sized buffers, uploads up to
  * `concurrency` of them at once, and stops reading while that many are in flight, so memory
- * stays at (concurrency + 1) × partSize whatever the object's size. Each part carries its
+ * stays at concurrency × partSize whatever the object's size. Each part carries its
  * Content-MD5 (the store verifies it); each is retried alone, since its bytes are in memory.
  * Any failure aborts the upload, so no parts are left behind to be billed.
  */
@@ -57,7 +56,6 @@ export async function uploadMultipart(request: MultipartUploadRequest): Promise<
   const completed: CompletedPart[] = [];
   const partMd5s: Buffer[] = [];
   const spare: Buffer[] = [];
-  const sha256 = createHash('sha256');
   let failure: unknown;
 
   const uploadPart = (partNumber: number, buffer: Buffer, length: number): void => {
@@ -106,7 +104,6 @@ export async function uploadMultipart(request: MultipartUploadRequest): Promise<
     let bytes = 0;
     for await (const chunk of request.body) {
       if (failure !== undefined || stop.signal.aborted) break;
-      sha256.update(chunk);
       bytes += chunk.length;
       let offset = 0;
       while (offset < chunk.length) {
@@ -152,7 +149,7 @@ export async function uploadMultipart(request: MultipartUploadRequest): Promise<
     if (/^[0-9a-f]{32}-\d+$/i.test(etag) && etag.toLowerCase() !== expected) {
       throw new IntegrityError(`"${create.Key}": the target's ETag ${etag} is not the expected ${expected}`);
     }
-    return { parts: partNumber, bytes, sha256: sha256.digest('hex'), etag };
+    return { parts: partNumber, bytes, etag };
   } catch (err) {
     stop.abort(err);
     await Promise.allSettled(inFlight);

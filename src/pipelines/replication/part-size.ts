@@ -14,3 +14,16 @@ export function partSizeFor(size: number, minPartSize: number): number {
 }
 
 export const partCount = (size: number, partSize: number): number => Math.max(1, Math.ceil(size / partSize));
+
+/**
+ * Parts uploaded at once: as many as configured, but no more than the object has, and no more
+ * than fit in the buffer budget (a copy holds one buffer per part in flight) — at least one.
+ */
+export function partConcurrencyFor(
+  size: number,
+  partSize: number,
+  tuning: { partConcurrency: number; maxBufferBytes: number },
+): number {
+  const fit = Math.floor(tuning.maxBufferBytes / partSize);
+  return Math.max(1, Math.min(tuning.partConcurrency, partCount(size, partSize), fit));
+}

@@ -87,7 +87,7 @@ export async function replicateObject(
       outcome: 'copied',
       bytes: copied.bytes,
       parts: copied.parts,
-      sha256: copied.sha256,
+      ...(copied.sha256 ? { sha256: copied.sha256 } : {}),
       ...(copied.source.lastModified ? { lastModified: copied.source.lastModified } : {}),
     };
   } catch (err) {

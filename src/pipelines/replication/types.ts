@@ -38,4 +38,6 @@ export interface CopyTuning {
   multipartThresholdBytes: number;
   minPartSizeBytes: number;
   partConcurrency: number;
+  /** Bytes of part buffers one copy may hold; lowers partConcurrency for large parts. */
+  maxBufferBytes: number;
 }

@@ -27,7 +27,12 @@ async function endpoints(targetPrefix = ''): Promise<Endpoints> {
   return {
     source: { client: fx.client, bucket: SOURCE },
     target: { client: fx.client, bucket, prefix: targetPrefix, endpoint: fx.server.url },
-    tuning: { multipartThresholdBytes: 16 * MiB, minPartSizeBytes: 8 * MiB, partConcurrency: 4 },
+    tuning: {
+      multipartThresholdBytes: 16 * MiB,
+      minPartSizeBytes: 8 * MiB,
+      partConcurrency: 4,
+      maxBufferBytes: 256 * MiB,
+    },
   };
 }
 

@@ -4,18 +4,29 @@ import type { AddressInfo } from 'node:net';
 export interface FaultProxy {
   url: string;
   /** Requests seen, and how many were answered with a fault. */
-  stats: { requests: number; faults: number };
+  stats: { requests: number; faults: number; resets: number };
   close(): Promise<void>;
 }
 
-/** Decides per request: undefined forwards it; a fault is answered instead (its body read first). */
-export type FaultRule = (req: IncomingMessage, index: number) => { status: number; code: string } | undefined;
+/** An S3 error answer, or `reset`: the connection is cut with no answer at all. */
+export type Fault = { status: number; code: string } | 'reset';
 
-/** Every `n`th request answered 503 SlowDown, as an overloaded S3 does. */
-export const everyNth =
-  (n: number): FaultRule =>
-  (_req, index) =>
-    index % n === n - 1 ? { status: 503, code: 'SlowDown' } : undefined;
+/** Decides per request: undefined forwards it; a fault is answered instead (its body read first). */
+export type FaultRule = (req: IncomingMessage, index: number) => Fault | undefined;
+
+/**
+ * Every `n`th request fails, taking turns: 503 SlowDown (an overloaded S3), 500 InternalError,
+ * and a connection reset.
+ */
+export const everyNth = (n: number): FaultRule => {
+  const faults: Fault[] = [
+    { status: 503, code: 'SlowDown' },
+    { status: 500, code: 'InternalError' },
+    'reset',
+  ];
+  let turn = 0;
+  return (_req, index) => (index % n === n - 1 ? faults[turn++ % faults.length] : undefined);
+};
 
 /**
  * A tiny HTTP proxy in front of an S3 endpoint. It forwards requests untouched — the Host
@@ -23,9 +34,15 @@ export const everyNth =
  */
 export async function startFaultProxy(upstream: string, rule: FaultRule): Promise<FaultProxy> {
   const target = new URL(upstream);
-  const stats = { requests: 0, faults: 0 };
+  const stats = { requests: 0, faults: 0, resets: 0 };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const fault = rule(req, stats.requests++);
+    if (fault === 'reset') {
+      stats.faults++;
+      stats.resets++;
+      req.socket.destroy();
+      return;
+    }
     if (fault) {
       stats.faults++;
       req.resume();

@@ -32,7 +32,7 @@ const targetVia = (url: string) => ({
 });
 
 describe('replicate against a faulty target', () => {
-  it('delivers everything byte-identical when 1 in 5 target requests answers 503 SlowDown', async () => {
+  it('delivers everything byte-identical when 1 in 5 target requests fails (503 SlowDown, 500, reset)', async () => {
     // Arrange: 40 small objects and a 3-part one, behind a proxy failing every 5th request
     const proxy = await startFaultProxy(fx.server.url, everyNth(5));
     const objects = new Map<string, Buffer>();
@@ -56,6 +56,7 @@ describe('replicate against a faulty target', () => {
       // Assert
       expect(results.flatMap((r) => r.records.map((x) => x.outcome))).toEqual(records.map(() => 'copied'));
       expect(proxy.stats.faults).toBeGreaterThan(10);
+      expect(proxy.stats.resets).toBeGreaterThan(3);
       for (const [key, body] of objects) {
         expect((await bodyOf(fx.client, TARGET, key)).equals(body), key).toBe(true);
       }

@@ -6,7 +6,7 @@ import { compareSequencers, decodeEventKey } from '../../../src/pipelines/replic
 import { compareKeys, type ListedObject, pairListings } from '../../../src/pipelines/replication/listing.js';
 import { multipartEtag } from '../../../src/pipelines/replication/multipart-upload.js';
 import { taggingHeader, unquote } from '../../../src/pipelines/replication/object-headers.js';
-import { partCount, partSizeFor } from '../../../src/pipelines/replication/part-size.js';
+import { partConcurrencyFor, partCount, partSizeFor } from '../../../src/pipelines/replication/part-size.js';
 import { isRetryable, targetProblem } from '../../../src/pipelines/replication/s3-errors.js';
 import { holdsVersion } from '../../../src/pipelines/replication/target-state.js';
 
@@ -66,6 +66,24 @@ describe('partSizeFor', () => {
   it('refuses objects over 5 TiB and non-sizes', () => {
     expect(() => partSizeFor(5 * TiB + 1, 8 * MiB)).toThrow(ObjectTooLargeError);
     expect(() => partSizeFor(-1, 8 * MiB)).toThrow(RangeError);
+  });
+});
+
+describe('partConcurrencyFor', () => {
+  const tuning = { partConcurrency: 4, maxBufferBytes: 256 * MiB };
+
+  it.each([
+    ['a 2 GiB object: as configured', 2 * 1024 * MiB, 4],
+    ['an object of 2 parts: 2', 16 * MiB, 2],
+    ['1 TiB (105 MiB parts): what fits in 256 MiB', TiB, 2],
+    ['5 TiB (525 MiB parts): one, never none', 5 * TiB, 1],
+  ])('%s', (_name, size, expected) => {
+    const partSize = partSizeFor(size, 8 * MiB);
+
+    const concurrency = partConcurrencyFor(size, partSize, tuning);
+
+    expect(concurrency).toBe(expected);
+    expect(concurrency * partSize <= tuning.maxBufferBytes || concurrency === 1).toBe(true);
   });
 });
 
@@ -150,6 +168,7 @@ describe('config', () => {
       MULTIPART_THRESHOLD_MB: 16,
       PART_SIZE_MB: 8,
       PART_CONCURRENCY: 4,
+      MAX_BUFFER_MB: 256,
     });
   });
 
@@ -159,6 +178,7 @@ describe('config', () => {
     [{ PART_SIZE_MB: '4' }, 'PART_SIZE_MB'],
     [{ PART_CONCURRENCY: '65' }, 'PART_CONCURRENCY'],
     [{ MULTIPART_THRESHOLD_MB: 'big' }, 'MULTIPART_THRESHOLD_MB'],
+    [{ MAX_BUFFER_MB: '8' }, 'MAX_BUFFER_MB'],
   ])('refuses %j', (env, key) => {
     const result = replicationConfig.safeParse(env);
     expect(result.success).toBe(false);
