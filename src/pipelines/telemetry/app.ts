@@ -105,11 +105,12 @@ export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
       config.AUTH_FAILURE_RATE_PER_SECOND,
       config.AUTH_FAILURE_BURST,
     );
-    failures.check(ip);
     const authorization = c.req.header('authorization');
     let user: User;
     try {
-      user = await authenticate(authorization, await services.users());
+      // An IP that failed too often gets 429 before any password is hashed, but a credential
+      // verified recently (a cheap lookup) still works: a shared NAT is not locked out.
+      user = await authenticate(authorization, await services.users(), () => failures.check(ip));
     } catch (err) {
       // Only wrong credentials count: a browser's first, credential-less request is normal.
       if (err instanceof UnauthorizedError && authorization) failures.consume(ip);

@@ -33,7 +33,12 @@ function fingerprint(user: User, password: string): string {
 }
 
 /** `Authorization: Basic base64(user:password)` → the user, or UnauthorizedError. */
-export async function authenticate(authorization: string | undefined, users: UserTable): Promise<User> {
+export async function authenticate(
+  authorization: string | undefined,
+  users: UserTable,
+  /** Called before a password is hashed (not for a remembered credential): may throw to refuse. */
+  beforeHashing: () => void = () => {},
+): Promise<User> {
   if (!authorization) throw new UnauthorizedError('credentials are required (HTTP Basic)');
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
   if (!basic) throw new UnauthorizedError('the Authorization header must use the Basic scheme');
@@ -48,12 +53,14 @@ export async function authenticate(authorization: string | undefined, users: Use
     const key = fingerprint(user, password);
     const until = verified.get(key);
     if (until !== undefined && until > now) return user;
+    beforeHashing();
     if (await verifyPassword(password, user.hash)) {
       if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value as string);
       verified.set(key, now + VERIFIED_TTL_MS);
       return user;
     }
   } else {
+    beforeHashing();
     await verifyPassword(password, DUMMY_HASH);
   }
   throw new UnauthorizedError('the user name or password is not valid');

@@ -8,15 +8,29 @@ export interface RoutedPath {
 }
 
 /**
+ * The route's own segment count for a greedy template (`/files/{proxy+}`): from the first place
+ * its leading segments match (a stage or mapping comes before), to the end. The greedy parameter's decoded value cannot be used
+ * to count, since an encoded `/` (`%2F`) in it adds segments that rawPath does not have. A
+ * template that is only the greedy variable (`/{proxy+}`) says nothing: undefined.
+ */
+function greedyCount(lead: string[], segments: string[]): number | undefined {
+  if (lead.length === 0) return undefined;
+  const fits = (at: number) => lead.every((part, i) => part.startsWith('{') || segments[at + i] === part);
+  for (let at = 0; at + lead.length < segments.length; at++) {
+    if (fits(at)) return segments.length - at;
+  }
+  return undefined;
+}
+
+/**
  * Splits rawPath into the route's own path and whatever precedes it: a named stage
  * (`/production/telemetry`), a custom domain's API mapping, or nothing (`$default`). The
- * matched route key says how many trailing segments belong to the route (a greedy
- * `{proxy+}` counts its parameter's segments). The local gateway strips its `/<pipeline>`
+ * matched route key says how many trailing segments belong to the route. The local gateway strips its `/<pipeline>`
  * mount before the event is made and names the pipeline in `apiId`, so `localMount` adds it
  * back for links and redirects.
  */
 export function splitPath(
-  event: Pick<APIGatewayProxyEventV2, 'rawPath' | 'routeKey' | 'requestContext' | 'pathParameters'>,
+  event: Pick<APIGatewayProxyEventV2, 'rawPath' | 'routeKey' | 'requestContext'>,
   localMount?: string,
 ): RoutedPath {
   const raw = event.rawPath || '/';
@@ -27,13 +41,10 @@ export function splitPath(
   let count: number | undefined;
   if (template) {
     const parts = template.split('/').filter((s) => s !== '');
-    const greedy = parts.at(-1)?.endsWith('+}') ? parts.at(-1)?.slice(1, -2) : undefined;
-    if (greedy === undefined) count = parts.length;
-    else {
-      const value = event.pathParameters?.[greedy] ?? '';
-      count = parts.length - 1 + value.split('/').filter((s) => s !== '').length;
-    }
-  } else {
+    if (!parts.at(-1)?.endsWith('+}')) count = parts.length;
+    else count = greedyCount(parts.slice(0, -1), segments);
+  }
+  if (count === undefined) {
     const stage = event.requestContext?.stage;
     if (stage && stage !== '$default' && segments[0] === stage) count = segments.length - 1;
   }

@@ -116,11 +116,26 @@ export const api = (event: APIGatewayProxyEventV2, context?: Context) => {
   const env = currentEnv();
   const local = env[SECRETS_FILE_VARIABLE] && event.requestContext?.apiId === pipeline.name;
   const { routePath, basePath } = splitPath(event, local ? `/${pipeline.name}` : undefined);
+  // URL parsing would resolve these silently (`/navigate/..` → `/`); a client sending them is wrong.
+  if (hasDotSegment(routePath)) return badPath();
   const headers = { ...event.headers, [BASE_PATH_HEADER]: basePath };
   // @types/aws-lambda allows an undefined body where Hono's own event type says null.
   const routed = { ...event, rawPath: routePath, headers, body: event.body ?? null };
   return serve(routed as unknown as LambdaEvent, context);
 };
+
+function hasDotSegment(path: string): boolean {
+  return path.split('/').some((segment) => {
+    const decoded = segment.replace(/%2e/gi, '.');
+    return decoded === '.' || decoded === '..';
+  });
+}
+
+const badPath = () => ({
+  statusCode: 400,
+  headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' },
+  body: '[bad request]: the path must not contain "." or ".." segments',
+});
 
 export interface IndexUploadResult {
   indexed: string[];

@@ -50,6 +50,8 @@ th button.sort { background: none; border: 0; color: inherit; padding: 0; font-w
 th button.sort::after { content: " \2195"; color: var(--muted); opacity: .6; }
 th[aria-sort="ascending"] button.sort::after { content: " \2191"; color: var(--fg); opacity: 1; }
 th[aria-sort="descending"] button.sort::after { content: " \2193"; color: var(--fg); opacity: 1; }
+td.nowrap { white-space: nowrap; }
+td.wrap { overflow-wrap: anywhere; min-width: 8rem; max-width: 18rem; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; }
 .table-wrap table tr:last-child td { border-bottom: 0; }

@@ -150,7 +150,7 @@ export const APP_JS = String.raw`
       }),
     );
     const rows = opts.rows.map((row) =>
-      h('tr', null, opts.columns.map((col) => h('td', { class: col.num ? 'num' : col.cls }, col.cell(row)))),
+      h('tr', null, opts.columns.map((col) => h('td', { class: [col.num ? 'num' : '', col.cls || ''].join(' ').trim() || undefined }, col.cell(row)))),
     );
     return h(
       'div',
@@ -331,22 +331,22 @@ export const APP_JS = String.raw`
   }
   function runsTable(page, state, withGroup, onSort) {
     const columns = [
-      { label: 'Started', sort: 'time', cell: (r) => timeEl(r.time) },
+      { label: 'Started', sort: 'time', cls: 'nowrap', cell: (r) => timeEl(r.time) },
       withGroup ? { label: 'Group', cell: (r) => h('a', { href: filesHref(r.group) }, r.group) } : null,
       {
         label: 'Run',
         sort: 'run',
-        cls: 'run-cell',
+        cls: 'run-cell nowrap',
         cell: (r) =>
           h('a', { class: 'mono', href: filesHref(r.group, r.run), title: r.run }, r.run_uuid ? r.run_uuid.slice(0, 8) + '…' : r.run),
       },
       { label: 'Tag', sort: 'tag', cell: (r) => (r.run_tag ? h('span', { class: 'chip' }, r.run_tag) : h('span', { class: 'muted' }, '—')) },
-      { label: 'Cluster version', sort: 'version', cell: (r) => r.cluster_version || '—' },
+      { label: 'Cluster version', sort: 'version', cls: 'wrap', cell: (r) => r.cluster_version || '—' },
       { label: 'Cloud', sort: 'cloud', cell: (r) => r.cloud_type || '—' },
       { label: 'Result', sort: 'status', cell: (r) => badge(r.passed) },
-      { label: 'Scenarios', sort: 'scenarios', cell: (r) => scenarioList(list(r.scenarios)) },
+      { label: 'Scenarios', sort: 'scenarios', cls: 'wrap', cell: (r) => scenarioList(list(r.scenarios)) },
       { label: 'Files', sort: 'files', num: true, cell: (r) => String(r.file_count) },
-      { label: 'Size', sort: 'size', num: true, cell: (r) => fmtBytes(r.total_size) },
+      { label: 'Size', sort: 'size', num: true, cls: 'nowrap', cell: (r) => fmtBytes(r.total_size) },
     ].filter(Boolean);
     return table({ columns, rows: page.runs, sort: state.sort, order: state.order, onSort, caption: 'Runs', cls: 'runs' });
   }
