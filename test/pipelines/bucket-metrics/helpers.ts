@@ -79,7 +79,9 @@ export type Fault =
   | { kind: 'error'; status: number; code: string; message: string }
   | { kind: 'emptyPage'; token: string }
   /** Send an earlier request (saved under `id` by `save`) instead of this one. */
-  | { kind: 'replay'; id: string };
+  | { kind: 'replay'; id: string }
+  /** Answer with this XML document (an operation the endpoint does not implement). */
+  | { kind: 'xml'; body: string };
 
 export interface FaultProxy {
   url: string;
@@ -101,7 +103,7 @@ export async function startFaultProxy(
   decide: (req: ProxiedRequest, save: (id: string) => void) => Fault,
 ): Promise<FaultProxy> {
   const saved = new Map<string, { method: string; url: string; headers: IncomingMessage['headers'] }>();
-  const counts = { forward: 0, error: 0, emptyPage: 0, replay: 0, total: 0 };
+  const counts = { forward: 0, error: 0, emptyPage: 0, replay: 0, xml: 0, total: 0 };
   const targetUrl = new URL(target);
   const forward = (
     method: string,
@@ -152,6 +154,11 @@ export async function startFaultProxy(
         res.end(
           `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${fault.code}</Code><Message>${fault.message}</Message><RequestId>proxy</RequestId></Error>`,
         );
+        return;
+      case 'xml':
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/xml' });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${fault.body}`);
         return;
       case 'emptyPage':
         req.resume();
