@@ -36,6 +36,8 @@ export class InvocationHistory {
   private fd: number;
   private bytes: number;
   private readonly maxBytes: number;
+  /** The snapshot line itself can be large (it carries the event backlog): compact only past twice it. */
+  private compactAt: number;
   /** What the last rebuild read, for the bench and the log line at start. */
   readonly loaded: { events: number; bytes: number; ms: number; skipped: number };
 
@@ -49,6 +51,7 @@ export class InvocationHistory {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     this.fd = openSync(this.file, 'a');
     this.bytes = fstatSync(this.fd).size;
+    this.compactAt = this.maxBytes;
     this.loaded = loaded;
   }
 
@@ -99,7 +102,7 @@ export class InvocationHistory {
     if (event.type === 'started') return seq;
     const line = `${JSON.stringify(event)}\n`;
     this.bytes += writeSync(this.fd, line);
-    if (this.bytes > this.maxBytes) this.compact();
+    if (this.bytes > this.compactAt) this.compact();
     return seq;
   }
 
@@ -110,6 +113,7 @@ export class InvocationHistory {
     closeSync(this.fd);
     this.fd = openSync(this.file, 'a');
     this.bytes = Buffer.byteLength(line);
+    this.compactAt = Math.max(this.maxBytes, 2 * this.bytes);
   }
 
   close(): void {
