@@ -112,9 +112,9 @@ export function nightlyRuns(): SeedRun[] {
       failed: scenarios.includes('node_stop_start'),
       scenarios,
     };
-    // Sizes far apart, so that sorting by size follows the index.
-    const files = [{ name: 'critical-alerts-00.log', body: Buffer.alloc((i + 1) * 10_000, 97) }];
-    return { ...base, telemetry: telemetryDoc(base), files };
+    // telemetry.json sizes far apart (krkn's error_logs), so that sorting by size follows the index.
+    const errorLogs = [{ message: 'x'.repeat((i + 1) * 5_000) }];
+    return { ...base, telemetry: telemetryDoc(base, { error_logs: errorLogs }), files: [] };
   });
 }
 

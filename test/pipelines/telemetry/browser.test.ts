@@ -375,6 +375,17 @@ describe('telemetry run browser in Chromium', () => {
     expect(new Set(assets.map((r) => new URL(r.url()).pathname))).toEqual(
       new Set(['/telemetry/assets/app.js', '/telemetry/assets/app.css']),
     );
+    // The page runs under a strict CSP (no inline script or style, no other origins).
+    const html = requests.find(
+      (r) => r.resourceType() === 'document' && r.url().includes('/telemetry/files/'),
+    );
+    const headers = (await html?.response())?.headers() ?? {};
+    expect(headers['content-type']).toBe('text/html; charset=UTF-8');
+    expect(headers['content-security-policy']).toContain(
+      "default-src 'none'; script-src 'self'; style-src 'self'",
+    );
+    const types = await Promise.all(assets.map(async (r) => (await r.response())?.headers()['content-type']));
+    expect(new Set(types)).toEqual(new Set(['text/javascript; charset=utf-8', 'text/css; charset=utf-8']));
   });
 
   it('works behind an API Gateway stage prefix (/production)', async () => {
