@@ -8,6 +8,7 @@ import { TributaryError, UsageError } from '../../core/errors.js';
 import { type Env, runInScope } from '../../core/invocation.js';
 import { emitMetrics } from '../../core/metrics.js';
 import { readConfig } from '../../core/pipeline.js';
+import { parseSchedule } from '../../core/schedule.js';
 import { enabledPipelines, loadConfig } from '../../local/config.js';
 import {
   findFunction,
@@ -170,11 +171,22 @@ export async function dashboardCommand(opts: { region?: string; endpointSecretFi
       include: config.INCLUDE_BUCKETS,
       exclude: config.EXCLUDE_BUCKETS,
     });
-    return bucketDashboard({ buckets, region, namespace: config.NAMESPACE });
+    return bucketDashboard({
+      buckets,
+      region,
+      namespace: config.NAMESPACE,
+      periodSeconds: dashboardPeriod(config.SCHEDULE),
+    });
   });
 }
 
 const secretName = () => bucketMetrics.resources.store.name;
+
+/** One data point per collection: a rate schedule's interval (whole minutes); cron schedules keep 6 h. */
+export function dashboardPeriod(schedule: string): number {
+  const parsed = parseSchedule(schedule);
+  return parsed.kind === 'rate' ? Math.max(60, Math.round(parsed.everyMs / 60_000) * 60) : 21_600;
+}
 
 /**
  * Runs `work` as the collect function would run: its env (endpoints, credentials, metrics

@@ -35,8 +35,8 @@ type MetricRow = (string | Record<string, unknown>)[];
 
 /**
  * The widgets of the bucket-sizes dashboard, named bucket by bucket from the real bucket
- * list (unlike the sample's hand-written names): totals, a bar of sizes and of object
- * counts, growth over time, and collection errors. Plain DashboardBody JSON, so the CLI can
+ * list (unlike the sample's hand-written names): totals, total size with its growth per
+ * collection, a bar of sizes and of object counts, each over time, and collection errors. Plain DashboardBody JSON, so the CLI can
  * write it for `aws cloudwatch put-dashboard` and the CDK app can pass it as `dashboardBody`.
  */
 export function bucketDashboardWidgets(options: DashboardOptions): DashboardWidget[] {
@@ -102,6 +102,22 @@ export function bucketDashboardWidgets(options: DashboardOptions): DashboardWidg
           view: 'singleValue',
           sparkline: true,
           metrics: total(METRIC.objects, 'n', 'totalObjects'),
+        },
+      },
+      {
+        type: 'metric',
+        width: 24,
+        height: 6,
+        properties: {
+          ...common,
+          title: 'Total size and growth per collection',
+          view: 'timeSeries',
+          stacked: false,
+          metrics: [
+            ...total(METRIC.bucketSize, 's', 'totalBytes'),
+            // DIFF: each point minus the one before it, i.e. what the store grew since the last run.
+            [{ expression: 'DIFF(totalBytes)', id: 'growthBytes', label: 'Growth', yAxis: 'right' }],
+          ],
         },
       },
     );

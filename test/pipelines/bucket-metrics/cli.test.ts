@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { formatTable } from '../../../src/cli/commands/metrics.js';
+import { dashboardPeriod, formatTable } from '../../../src/cli/commands/metrics.js';
 import { main } from '../../../src/cli/main.js';
 import { newBucketScan } from '../../../src/pipelines/bucket-metrics/scan.js';
 import { type FaultProxy, putObjects, type Store, startFaultProxy, startStore } from './helpers.js';
@@ -173,5 +173,16 @@ describe('formatTable', () => {
       'TOTAL (2 buckets)    1,234  4.9 KiB   5000                      1 failed',
       '',
     ]);
+  });
+});
+
+describe('dashboardPeriod', () => {
+  it.each([
+    ['rate(6 hours)', 21_600],
+    ['rate(1 day)', 86_400],
+    ['rate(5 minutes)', 300],
+    ['cron(0 */4 * * ? *)', 21_600],
+  ])('%s → one data point every %i s', (schedule, seconds) => {
+    expect(dashboardPeriod(schedule)).toBe(seconds);
   });
 });

@@ -12,19 +12,24 @@ describe('bucketDashboard', () => {
     expect(metricWidgets.map((p) => [p.title, p.view])).toEqual([
       ['Total size (bytes)', 'singleValue'],
       ['Total objects', 'singleValue'],
+      ['Total size and growth per collection', 'timeSeries'],
       ['Size per bucket', 'bar'],
       ['Objects per bucket', 'bar'],
       ['Size over time', 'timeSeries'],
       ['Objects over time', 'timeSeries'],
       ['Collection errors', 'timeSeries'],
     ]);
-    const bar = metricWidgets[2] as Props;
+    const bar = metricWidgets[3] as Props;
     expect(bar.metrics).toEqual([
       ['LyveCloudBucketSizes', 'BucketSizeBytes', 'BucketName', 'a', { id: 's0', label: 'a' }],
       ['LyveCloudBucketSizes', 'BucketSizeBytes', 'BucketName', 'b', { id: 's1', label: 'b' }],
     ]);
     expect((metricWidgets[0] as Props).metrics.at(-1)).toEqual([
       { expression: 'SUM(METRICS("s"))', id: 'totalBytes', label: 'All buckets' },
+    ]);
+    expect((metricWidgets[2] as Props).metrics.slice(-2)).toEqual([
+      [{ expression: 'SUM(METRICS("s"))', id: 'totalBytes', label: 'All buckets' }],
+      [{ expression: 'DIFF(totalBytes)', id: 'growthBytes', label: 'Growth', yAxis: 'right' }],
     ]);
     expect(metricWidgets.every((p) => p.region === 'eu-west-1' && p.period === 21_600)).toBe(true);
   });
