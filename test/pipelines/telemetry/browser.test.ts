@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   type Browser,
   type BrowserContext,
@@ -19,7 +20,7 @@ import {
   type Request,
 } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/local/config.js';
+import { loadConfig, physicalName } from '../../../src/local/config.js';
 import {
   fromResultV2,
   matchRoute,
@@ -78,6 +79,11 @@ describe('telemetry run browser in Chromium', () => {
   const nightly = nightlyRuns();
   const rich = richRun();
   const xss = xssRun();
+  const legacy = {
+    ...xssRun(),
+    group: 'legacy',
+    run: `${T0}-${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}-old`,
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-telemetry-browser-'));
@@ -123,6 +129,26 @@ describe('telemetry run browser in Chromium', () => {
       client,
       runs.reduce((sum, r) => sum + r.files.length + 1, 0),
     );
+    // A run copied into the bucket before Tributary indexed it: in S3, not in the run index.
+    await sendRun(client, legacy);
+    const db = new DynamoDBClient({
+      endpoint: runtime.endpoints.dynamodbUrl,
+      region: runtime.config.region,
+      credentials: {
+        accessKeyId: runtime.config.accessKeyId,
+        secretAccessKey: runtime.config.secretAccessKey,
+      },
+    });
+    const table = physicalName(runtime.config, telemetry, 'index');
+    const key = { group: { S: legacy.group }, run: { S: legacy.run } };
+    for (let i = 0; i < 200; i++) {
+      // The indexer runs on the S3 event, asynchronously: delete its item once it exists.
+      const { Item } = await db.send(new GetItemCommand({ TableName: table, Key: key }));
+      if (Item) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await db.send(new DeleteItemCommand({ TableName: table, Key: key }));
+    db.destroy();
 
     stage = await startStageProxy(runtime);
     stageOrigin = `http://127.0.0.1:${(stage.address() as AddressInfo).port}`;
@@ -167,8 +193,12 @@ describe('telemetry run browser in Chromium', () => {
     await open(`${origin}/telemetry/`);
     // Assert: GET / redirected to /files/ under the gateway's /telemetry mount.
     expect(new URL(page.url()).pathname).toBe('/telemetry/files/');
-    await count(page.locator('table.groups tbody tr'), 2);
-    expect(await page.locator('table.groups tbody a').allTextContents()).toEqual(['nightly', 'weekly']);
+    await count(page.locator('table.groups tbody tr'), 3);
+    expect(await page.locator('table.groups tbody a').allTextContents()).toEqual([
+      'legacy',
+      'nightly',
+      'weekly',
+    ]);
     expect(await resultsTitle().textContent()).toBe('32 runs');
     expect(await page.locator('main').textContent()).not.toMatch(/\b(null|undefined)\b/);
     await screenshot(page, 'groups');
@@ -187,6 +217,16 @@ describe('telemetry run browser in Chromium', () => {
       `/telemetry/files/nightly/${nightly[29]?.run}/`,
     );
     await contains(page.locator('h1'), nightly[29]?.run as string);
+  });
+
+  it('lists run folders the run index does not know, and opens them', async () => {
+    await open(`${base}/files/legacy/`);
+    await text(resultsTitle(), '1 run folder');
+    await contains(page.locator('.results .notice'), 'not in the run index');
+    await page.locator('table.folders a', { hasText: legacy.run }).click();
+    await page.locator('main[data-ready="true"]').waitFor();
+    await count(page.locator('table.scenarios tbody tr'), 1);
+    await contains(page.locator('#summary'), legacy.uuid);
   });
 
   it('paginates, keeps the page in the URL, and goes back with the browser', async () => {

@@ -98,5 +98,6 @@ pre.json .s { color: #a5d6a7; }
 pre.json .n { color: #ffcc80; }
 pre.json .b { color: #f48fb1; }
 .error { color: var(--fail); background: var(--fail-bg); border: 1px solid var(--fail); padding: .75rem 1rem; border-radius: 8px; }
+.notice { background: var(--hint-bg); border: 1px solid var(--hint-line); border-radius: 8px; padding: .6rem 1rem; }
 .empty, .loading { color: var(--muted); padding: 1rem; }
 `;

@@ -391,9 +391,15 @@ export const APP_JS = String.raw`
         return;
       }
       if (mine !== sequence) return;
+      const unfiltered = !FILTERS.some((key) => state[key]);
+      if (page.total === 0 && group && unfiltered && (await unindexedFolders(results, group, () => mine === sequence))) {
+        if (mine === sequence) results.removeAttribute('aria-busy');
+        return;
+      }
+      if (mine !== sequence) return;
       const title = h('h3', { class: 'results-title', tabindex: '-1' }, page.total === 1 ? '1 run' : page.total + ' runs');
       if (page.total === 0) {
-        fill(results, title, h('p', { class: 'empty' }, 'No runs match these filters.'));
+        fill(results, title, h('p', { class: 'empty' }, unfiltered ? 'No runs in this group yet.' : 'No runs match these filters.'));
       } else {
         const onSort = (key) => update({ ...nextSort(state, key), page: 1 }, 'push', 'button[data-sort="' + key + '"]');
         const onPage = (target) => update({ page: target }, 'push', focusSelector(document.activeElement));
@@ -414,6 +420,53 @@ export const APP_JS = String.raw`
       load();
     });
     return load();
+  }
+
+  /**
+   * Run folders the run index does not know (copied into the bucket before Tributary indexed
+   * it): listed from the bucket so they can still be opened. Search and sort need the index.
+   */
+  async function unindexedFolders(results, group, isCurrent) {
+    let folders;
+    try {
+      folders = list(await api('/navigate/' + enc(group))).filter((e) => e.type === 'folder').map((e) => str(e.path));
+    } catch {
+      return false;
+    }
+    if (!isCurrent()) return true;
+    if (!folders.length) return false;
+    // krkn's folders start with the run's unix time: newest first.
+    folders.sort((a, b) => compare(b, a));
+    const state = { page: 1 };
+    const body = h('div');
+    function render(focus) {
+      const shown = slice(folders, state.page, 50);
+      fill(
+        body,
+        table({
+          caption: 'Run folders',
+          cls: 'folders',
+          rows: shown.rows,
+          columns: [{ label: 'Run folder', cell: (f) => h('a', { class: 'mono', href: filesHref(group, f) }, f) }],
+        }),
+        shown.pages > 1
+          ? pager(shown.page, shown.pages, folders.length, 'run folders', (target) => {
+              state.page = target;
+              render(focusSelector(document.activeElement));
+            })
+          : null,
+      );
+      refocus(body, focus);
+    }
+    render();
+    fill(
+      results,
+      h('h3', { class: 'results-title', tabindex: '-1' }, folders.length + (folders.length === 1 ? ' run folder' : ' run folders')),
+      h('p', { class: 'notice' }, 'These runs are in the bucket but not in the run index, so they cannot be searched or sorted here. Open a folder to see its telemetry and files.'),
+      body,
+    );
+    announce(folders.length + ' run folders not in the run index');
+    return true;
   }
 
   // ---- Views.
