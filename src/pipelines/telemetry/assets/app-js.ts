@@ -303,6 +303,8 @@ export const APP_JS = String.raw`
         h('button', { type: 'button', class: 'secondary', onclick: onClear }, 'Clear'),
       ),
     );
+    // Choosing from a list applies at once; text fields wait for Enter or Search.
+    for (const select of [statusSelect, sizeSelect]) select.addEventListener('change', () => form.requestSubmit());
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const data = new FormData(form);
