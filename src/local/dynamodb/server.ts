@@ -6,6 +6,7 @@ import dynalite from 'dynalite';
 import { Level } from 'level';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
+import { type AuthFailure, verifyRequest } from './sigv4.js';
 import { ensureTable } from './tables.js';
 import type { DynamoServer, DynamoServerOptions } from './types.js';
 
@@ -13,8 +14,9 @@ const logger = createLogger('local-dynamodb');
 
 /**
  * The embedded DynamoDB-compatible endpoint: dynalite behind a small wrapper so it can be
- * replaced. It does not verify SigV4 — any credentials are accepted — which is why it binds
- * 127.0.0.1 unless told otherwise. See docs/dynamodb-endpoint.md.
+ * replaced. dynalite does not verify SigV4; the wrapper does when given `credentials`
+ * (otherwise any credentials are accepted). Binds 127.0.0.1 unless told otherwise. See
+ * docs/dynamodb-endpoint.md.
  */
 export async function startDynamoServer(options: DynamoServerOptions = {}): Promise<DynamoServer> {
   const host = options.host ?? '127.0.0.1';
@@ -22,11 +24,15 @@ export async function startDynamoServer(options: DynamoServerOptions = {}): Prom
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ConfigError(`DynamoDB endpoint port must be an integer 0-65535, got ${port}`);
   }
+  if (options.credentials?.length === 0) throw new ConfigError('DynamoDB endpoint: credentials is empty');
   if (options.dataDir) await checkDataDirUsable(options.dataDir);
 
   // Tables become ACTIVE at once: the local runtime creates them at startup and has no reason to wait.
   const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  containRequestErrors(server);
+  const keys = options.credentials
+    ? new Map(options.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]))
+    : undefined;
+  containRequestErrors(server, keys);
   try {
     await listen(server, port, host);
   } catch (err) {
@@ -38,11 +44,11 @@ export async function startDynamoServer(options: DynamoServerOptions = {}): Prom
 
   const bound = (server.address() as AddressInfo).port;
   const url = `http://${urlHost(host)}:${bound}`;
-  // Only used to create tables; the endpoint ignores the credentials.
+  // Only used to create tables.
   const admin = new DynamoDBClient({
     endpoint: url,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: options.credentials?.[0] ?? { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 2,
   });
 
@@ -91,18 +97,41 @@ async function checkDataDirUsable(dataDir: string): Promise<void> {
  * client hanging up mid-request takes the whole process down, and a synchronous throw while
  * validating a request does too. Swallow the former (the client is gone) and answer the
  * latter with a 500, like DynamoDB's InternalServerError.
+ *
+ * With `keys`, the body is held back until it is complete, its SigV4 signature checked, and
+ * only then replayed to dynalite (which buffers whole bodies anyway, up to 16 MB).
  */
-function containRequestErrors(server: Server): void {
+function containRequestErrors(server: Server, keys?: ReadonlyMap<string, string>): void {
   const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const emit = req.emit;
+    const held: Buffer[] | undefined = keys && req.method === 'POST' ? [] : undefined;
+    let heldBytes = 0;
     req.emit = function guardedEmit(this: IncomingMessage, event: string | symbol, ...args: unknown[]) {
       if (event === 'error') {
         res.destroy();
         return true;
       }
       try {
+        if (held && keys && heldBytes <= MAX_VERIFIED_BODY) {
+          if (event === 'data') {
+            const chunk = args[0] as Buffer;
+            held.push(chunk);
+            heldBytes += chunk.length;
+            // Too big to be a DynamoDB request: let dynalite answer it (413) unverified.
+            if (heldBytes > MAX_VERIFIED_BODY) for (const c of held.splice(0)) emit.call(this, 'data', c);
+            return true;
+          }
+          if (event === 'end') {
+            const refused = verifyRequest(this, Buffer.concat(held), keys);
+            if (refused) {
+              answerAuthFailure(res, refused);
+              return true;
+            }
+            for (const c of held.splice(0)) emit.call(this, 'data', c);
+          }
+        }
         return emit.call(this, event, ...args);
       } catch (err) {
         logger.error('DynamoDB endpoint failed on a request', { error: errorMessage(err) });
@@ -112,6 +141,18 @@ function containRequestErrors(server: Server): void {
     } as IncomingMessage['emit'];
     for (const handler of handlers) handler(req, res);
   });
+}
+
+/** dynalite's own request size limit. */
+const MAX_VERIFIED_BODY = 16 * 1024 * 1024;
+
+function answerAuthFailure(res: ServerResponse, failure: AuthFailure): void {
+  const body = JSON.stringify({ __type: failure.type, message: failure.message });
+  res.writeHead(400, {
+    'Content-Type': 'application/x-amz-json-1.0',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 function answerInternalError(res: ServerResponse): void {

@@ -7,6 +7,12 @@ export interface DynamoServerOptions {
   port?: number;
   /** On-disk LevelDB directory that survives restarts; in memory when omitted. */
   dataDir?: string;
+  /**
+   * Keys whose SigV4 signatures are verified on every request (wrong key → 400
+   * UnrecognizedClientException, bad signature or clock skew → 400 InvalidSignatureException).
+   * Without it any signature is accepted, as dynalite does.
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string }[];
 }
 
 /** A table's key schema; a `TableResource` from a pipeline declaration is one. */

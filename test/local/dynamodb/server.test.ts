@@ -458,3 +458,156 @@ describe('embedded DynamoDB endpoint (on disk)', () => {
     await expect(server.close()).resolves.toBeUndefined();
   });
 });
+
+describe('embedded DynamoDB endpoint (with credentials: SigV4 verified)', () => {
+  const KEY = { accessKeyId: 'tributary', secretAccessKey: 'tributary-local-secret' };
+  let server: DynamoServer;
+  let client: DynamoDBClient;
+
+  beforeAll(async () => {
+    server = await startDynamoServer({ credentials: [KEY] });
+    client = clientFor(server, KEY);
+    await server.ensureTable(SIMPLE);
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    await server.close();
+  });
+
+  it('serves correctly signed requests, including unicode bodies through the DocumentClient', async () => {
+    const doc = DynamoDBDocumentClient.from(client);
+
+    await doc.send(
+      new PutCommand({ TableName: SIMPLE.name, Item: { id: 'ünï 🚀', note: 'x'.repeat(70_000) } }),
+    );
+    const got = await doc.send(new GetCommand({ TableName: SIMPLE.name, Key: { id: 'ünï 🚀' } }));
+
+    expect(got.Item?.note).toHaveLength(70_000);
+  });
+
+  it.each([
+    [
+      'a wrong secret',
+      { ...KEY, secretAccessKey: 'wrong' },
+      'InvalidSignatureException',
+      /signature we calculated/,
+    ],
+    [
+      'an unknown key',
+      { accessKeyId: 'AKIDNOBODY', secretAccessKey: 'x' },
+      'UnrecognizedClientException',
+      /security token/,
+    ],
+  ])('refuses %s with 400 %s and keeps serving', async (_what, credentials, name, message) => {
+    const stranger = clientFor(server, credentials);
+
+    const refused = stranger.send(new GetItemCommand({ TableName: SIMPLE.name, Key: { id: { S: 'a' } } }));
+
+    await expect(refused).rejects.toMatchObject({
+      name,
+      message: expect.stringMatching(message),
+      $metadata: { httpStatusCode: 400 },
+    });
+    const after = await client.send(
+      new PutItemCommand({ TableName: SIMPLE.name, Item: { id: { S: 'after' } } }),
+    );
+    expect(after.$metadata.httpStatusCode).toBe(200);
+    stranger.destroy();
+  });
+
+  it('refuses a signature more than 15 minutes old (InvalidSignatureException: Signature expired)', async () => {
+    const skewed = new DynamoDBClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: KEY,
+      maxAttempts: 1,
+      systemClockOffset: -20 * 60 * 1000,
+    });
+
+    const refused = skewed.send(new GetItemCommand({ TableName: SIMPLE.name, Key: { id: { S: 'a' } } }));
+
+    await expect(refused).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+      message: expect.stringMatching(/^Signature expired/),
+    });
+    skewed.destroy();
+  });
+
+  it('refuses a body altered after signing, writing nothing', async () => {
+    const sent: { headers: Record<string, string>; body: string }[] = [];
+    const capture = clientFor(server, KEY);
+    capture.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers: Record<string, string>; body: string };
+        sent.push({ headers: { ...request.headers }, body: request.body });
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
+    await capture.send(new GetItemCommand({ TableName: SIMPLE.name, Key: { id: { S: 'tampered' } } }));
+    const original = sent[0];
+    if (!original) throw new Error('no request captured');
+
+    // The signed headers as sent (fetch sets host and content-length itself), a different body and target.
+    const { host: _host, 'content-length': _length, ...headers } = original.headers;
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { ...headers, 'x-amz-target': 'DynamoDB_20120810.PutItem' },
+      body: JSON.stringify({ TableName: SIMPLE.name, Item: { id: { S: 'tampered' } } }),
+    });
+
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ __type: expect.stringMatching(/InvalidSignatureException/) });
+    const stored = await client.send(
+      new GetItemCommand({ TableName: SIMPLE.name, Key: { id: { S: 'tampered' } } }),
+    );
+    expect(stored.Item).toBeUndefined();
+    capture.destroy();
+  });
+
+  it('still answers an unsigned request with MissingAuthenticationToken', async () => {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+      },
+      body: '{}',
+    });
+
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      __type: expect.stringMatching(/MissingAuthenticationTokenException/),
+    });
+  });
+});
+
+describe('embedded DynamoDB endpoint: oversized headers', () => {
+  it('answers 431 to a request with 20 KB of headers and keeps serving', async () => {
+    const server = await startDynamoServer({});
+    const client = clientFor(server);
+    try {
+      const reply = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = connect(server.port, '127.0.0.1', () => {
+          socket.write(
+            `POST / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\nContent-Length: 2\r\n\r\n{}`,
+          );
+        });
+        socket.on('data', (d) => {
+          text += d.toString();
+        });
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+
+      const listed = await client.send(new ScanCommand({ TableName: 'none' })).catch((e: Error) => e.name);
+      expect(reply).toMatch(/^HTTP\/1\.1 431 /);
+      expect(listed).toBe('ResourceNotFoundException');
+    } finally {
+      client.destroy();
+      await server.close();
+    }
+  });
+});
