@@ -76,6 +76,7 @@ describe('telemetry run browser in Chromium', () => {
   let stageOrigin: string;
   const requests: Request[] = [];
   const pageErrors: Error[] = [];
+  const responses = new Map<string, Record<string, string>>();
   const nightly = nightlyRuns();
   const rich = richRun();
   const xss = xssRun();
@@ -164,6 +165,7 @@ describe('telemetry run browser in Chromium', () => {
     });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
     context.on('request', (r) => requests.push(r));
+    context.on('response', (r) => responses.set(r.url(), r.headers()));
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (err) => pageErrors.push(err));
@@ -362,6 +364,36 @@ describe('telemetry run browser in Chromium', () => {
     await contains(page.locator('table.files tbody tr').first(), 'logs-00.tar.gz');
   });
 
+  it('renews expired download links with one request for the page, then downloads', async () => {
+    const batches = () => requests.filter((r) => new URL(r.url()).pathname.endsWith('/download-urls')).length;
+    const clocked = await context.newPage();
+    try {
+      await clocked.clock.install();
+      await clocked.goto(`${base}/files/weekly/${rich.run}/`);
+      const link = clocked.getByRole('link', { name: 'Download events-00.json' });
+      await attr(link, 'href', /^http/);
+      const before = batches();
+
+      // Act: 21 minutes later the page's links (S3_LINK_EXPIRATION 1200 s) are stale.
+      await clocked.clock.fastForward('21:00');
+      const [download] = await Promise.all([clocked.waitForEvent('download'), link.click()]);
+
+      // Assert
+      expect(batches() - before).toBe(1);
+      expect(readFileSync(await download.path()).toString()).toBe('[]');
+    } finally {
+      await clocked.close();
+    }
+  });
+
+  it('says so when a run does not exist', async () => {
+    await open(`${base}/files/nightly/1700000000-missing/`);
+    await contains(page.locator('main .error'), 'no run nightly/1700000000-missing');
+    expect(await page.locator('main a', { hasText: 'Back to nightly' }).getAttribute('href')).toBe(
+      '/telemetry/files/nightly/',
+    );
+  });
+
   it('shows the Prometheus hint with a working copy button and the raw JSON', async () => {
     await open(`${base}/files/weekly/${rich.run}/`);
     const hint = page.locator('.hint');
@@ -419,12 +451,12 @@ describe('telemetry run browser in Chromium', () => {
     const html = requests.find(
       (r) => r.resourceType() === 'document' && r.url().includes('/telemetry/files/'),
     );
-    const headers = (await html?.response())?.headers() ?? {};
+    const headers = responses.get(html?.url() ?? '') ?? {};
     expect(headers['content-type']).toBe('text/html; charset=UTF-8');
     expect(headers['content-security-policy']).toContain(
       "default-src 'none'; script-src 'self'; style-src 'self'",
     );
-    const types = await Promise.all(assets.map(async (r) => (await r.response())?.headers()['content-type']));
+    const types = assets.map((r) => responses.get(r.url())?.['content-type']);
     expect(new Set(types)).toEqual(new Set(['text/javascript; charset=utf-8', 'text/css; charset=utf-8']));
   });
 
