@@ -38,7 +38,7 @@ function canonicalQuery(rawQuery: string): string {
   return rawQuery
     .split('&')
     .filter((p) => p !== '')
-    .map((p) => {
+    .map((p): [string, string] => {
       const eq = p.indexOf('=');
       const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
       return [
@@ -46,7 +46,7 @@ function canonicalQuery(rawQuery: string): string {
         uriEncode(decode(eq === -1 ? '' : p.slice(eq + 1))),
       ];
     })
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+    .sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
     .map(([n, v]) => `${n}=${v}`)
     .join('&');
 }
