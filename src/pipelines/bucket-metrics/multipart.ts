@@ -23,14 +23,16 @@ export async function incompleteMultipartBytes(bucket: string, ctx: MultipartCon
   for (;;) {
     if (ctx.shouldStop()) throw new MultipartCountStopped();
     const page = await ctx.limiter.run(() =>
-      withThrottleRetry(() =>
-        ctx.client.send(
-          new ListMultipartUploadsCommand({
-            Bucket: bucket,
-            KeyMarker: keyMarker,
-            UploadIdMarker: uploadIdMarker,
-          }),
-        ),
+      withThrottleRetry(
+        () =>
+          ctx.client.send(
+            new ListMultipartUploadsCommand({
+              Bucket: bucket,
+              KeyMarker: keyMarker,
+              UploadIdMarker: uploadIdMarker,
+            }),
+          ),
+        ctx.shouldStop,
       ),
     );
     const sizes = await Promise.all(
@@ -61,10 +63,17 @@ async function partBytes(
     if (ctx.shouldStop()) throw new MultipartCountStopped();
     const page = await ctx.limiter
       .run(() =>
-        withThrottleRetry(() =>
-          ctx.client.send(
-            new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
-          ),
+        withThrottleRetry(
+          () =>
+            ctx.client.send(
+              new ListPartsCommand({
+                Bucket: bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumberMarker: marker,
+              }),
+            ),
+          ctx.shouldStop,
         ),
       )
       .catch((err: unknown) => {

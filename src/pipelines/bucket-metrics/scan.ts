@@ -4,7 +4,7 @@ import { MAX_EMPTY_PAGES } from './constants.js';
 import type { Limiter } from './limiter.js';
 import { isEmptyPage, listPage, type PageSummary, sameCursor } from './listing.js';
 import { incompleteMultipartBytes, MultipartCountStopped } from './multipart.js';
-import { errorCode, withThrottleRetry } from './throttling.js';
+import { errorCode, isRetryable, withThrottleRetry } from './throttling.js';
 import type { BucketScan, Totals, Versioning, WorkItem } from './types.js';
 
 export interface ScanContext {
@@ -63,7 +63,10 @@ export async function scanBucket(scan: BucketScan, ctx: ScanContext): Promise<Bu
 
   if (scan.versioning === undefined) {
     try {
-      scan.versioning = await detectVersioning(scan, ctx);
+      const versioning = await detectVersioning(scan, ctx);
+      // Throttled until the time budget ran out: nothing listed yet, the next invocation starts it.
+      if (versioning === undefined) return scan;
+      scan.versioning = versioning;
     } catch (err) {
       fail(err);
     }
@@ -94,14 +97,26 @@ export async function scanBucket(scan: BucketScan, ctx: ScanContext): Promise<Bu
             return;
           }
           scan.requests++;
-          const page = await withThrottleRetry(() =>
-            listPage(ctx.client, {
-              bucket: scan.bucket,
-              prefix: item.prefix,
-              versions: scan.versioning === 'enabled' || scan.versioning === 'suspended',
-              ...(item.cursor ? { cursor: item.cursor } : {}),
-            }),
-          );
+          let page: PageSummary;
+          try {
+            page = await withThrottleRetry(
+              () =>
+                listPage(ctx.client, {
+                  bucket: scan.bucket,
+                  prefix: item.prefix,
+                  versions: scan.versioning === 'enabled' || scan.versioning === 'suspended',
+                  ...(item.cursor ? { cursor: item.cursor } : {}),
+                }),
+              ctx.shouldStop,
+            );
+          } catch (err) {
+            // Still throttled when the budget ran out: not a failure, the next invocation asks again.
+            if (isRetryable(err) && ctx.shouldStop()) {
+              paused.push(item);
+              return;
+            }
+            throw err;
+          }
           const next = nextItem(item, page);
           applyPage(scan, item.prefix, page, ctx.prefixDepth);
           ctx.onPage?.(scan.bucket, page);
@@ -184,18 +199,23 @@ export function ancestorPrefixes(prefix: string, depth: number): string[] {
  * A store without versioning (the embedded endpoint answers NotImplemented) or credentials
  * not allowed to ask is listed as unversioned, and the result says so.
  */
-async function detectVersioning(scan: BucketScan, ctx: ScanContext): Promise<Versioning> {
+async function detectVersioning(scan: BucketScan, ctx: ScanContext): Promise<Versioning | undefined> {
   try {
-    const out = await ctx.limiter.run(() =>
-      withThrottleRetry(() => ctx.client.send(new GetBucketVersioningCommand({ Bucket: scan.bucket }))),
-    );
     scan.requests++;
+    const out = await ctx.limiter.run(() =>
+      withThrottleRetry(
+        () => ctx.client.send(new GetBucketVersioningCommand({ Bucket: scan.bucket })),
+        ctx.shouldStop,
+      ),
+    );
     if (out.Status === 'Enabled') return 'enabled';
     if (out.Status === 'Suspended') return 'suspended';
     return 'off';
   } catch (err) {
     const code = errorCode(err);
     if (code === 'NoSuchBucket') throw err;
+    // Throttled past the time budget: ask again in the next invocation.
+    if (isRetryable(err) && ctx.shouldStop()) return undefined;
     scan.notes.push(`GetBucketVersioning answered ${code}: listed as unversioned`);
     return 'unsupported';
   }
@@ -205,7 +225,7 @@ async function countMultipart(scan: BucketScan, ctx: ScanContext): Promise<void>
   try {
     scan.incompleteMultipartBytes = await incompleteMultipartBytes(scan.bucket, ctx);
   } catch (err) {
-    if (err instanceof MultipartCountStopped) return;
+    if (err instanceof MultipartCountStopped || (isRetryable(err) && ctx.shouldStop())) return;
     const code = errorCode(err);
     if (code === 'NotImplemented' || code === 'AccessDenied') {
       // Sizes and counts are still right; only this extra figure is unknown.

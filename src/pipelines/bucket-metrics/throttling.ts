@@ -27,16 +27,17 @@ export function isRetryable(err: unknown): boolean {
  * A store that throttles keeps answering SlowDown for a while; the SDK's own three attempts
  * are not enough to ride that out, so requests get more, with jittered backoff. The caller
  * holds its concurrency slot while waiting, which is the point: fewer requests in flight.
+ * `giveUp` turning true (the time budget) ends the waiting: the last error is thrown, and
+ * the caller keeps the request for the next invocation instead of outliving this one.
  */
 export function withThrottleRetry<T>(
   request: () => Promise<T>,
-  onRetry?: (err: unknown) => void,
+  giveUp: () => boolean = () => false,
 ): Promise<T> {
   return withRetry(() => request(), {
     ...THROTTLE_BACKOFF,
     retries: THROTTLE_RETRIES,
-    retryable: isRetryable,
-    ...(onRetry ? { onRetry: (err: unknown) => onRetry(err) } : {}),
+    retryable: (err) => isRetryable(err) && !giveUp(),
   });
 }
 

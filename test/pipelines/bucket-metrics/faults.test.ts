@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectBuckets } from '../../../src/pipelines/bucket-metrics/collect-run.js';
-import type { BucketScan } from '../../../src/pipelines/bucket-metrics/types.js';
+import type { BucketScan, Checkpoint } from '../../../src/pipelines/bucket-metrics/types.js';
 import {
   type Fault,
   type FaultProxy,
@@ -85,6 +85,43 @@ describe('collectBuckets against a faulty store', () => {
       totals: { objects: alphaObjects, bytes: alphaBytes },
     });
     expect(scans.denied).toMatchObject({ status: 'done', totals: { objects: 1, bytes: 5 } });
+  });
+
+  it('keeps a prefix still throttled when the time budget runs out for the next invocation', async () => {
+    // Arrange: every listing of alpha is throttled; the budget runs out after 3 SlowDowns.
+    decide = (req) =>
+      req.bucket === 'alpha' && isListing(req)
+        ? { kind: 'error', status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' }
+        : FORWARD;
+    const from = proxy.counts.error;
+    const options = {
+      client: store.client(proxy.url, 1),
+      prefixDepth: 0,
+      concurrency: 8,
+      countMultipart: true,
+      filter: { include: [], exclude: [] },
+      runId: 'throttled',
+      only: ['alpha'],
+    };
+    // Act
+    const first = await collectBuckets({ ...options, shouldStop: () => proxy.counts.error - from >= 3 });
+    decide = () => FORWARD;
+    const resumed = await collectBuckets({
+      ...options,
+      resume: JSON.parse(JSON.stringify(first.checkpoint)) as Checkpoint,
+    });
+    // Assert: paused, not failed; the next invocation counts everything.
+    expect(first.complete).toBe(false);
+    expect(first.checkpoint.scans[0]).toMatchObject({
+      bucket: 'alpha',
+      status: 'pending',
+      pending: [{ prefix: '' }],
+    });
+    expect(resumed.complete).toBe(true);
+    expect(resumed.finished[0]).toMatchObject({
+      status: 'done',
+      totals: { objects: alphaObjects, bytes: alphaBytes },
+    });
   });
 
   it('follows a page with no keys but a continuation token', async () => {
