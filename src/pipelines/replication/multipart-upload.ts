@@ -44,13 +44,15 @@ export interface MultipartUploadResult {
  */
 export async function uploadMultipart(request: MultipartUploadRequest): Promise<MultipartUploadResult> {
   const { client, create, partSize, concurrency } = request;
-  const { UploadId } = await client.send(new CreateMultipartUploadCommand(create), {
-    abortSignal: request.signal,
-  });
+  request.signal?.throwIfAborted();
+  // Not cut short by the signal: an upload the store created but whose id we never read could
+  // not be aborted. The signal is honoured right after, with the id in hand.
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand(create));
   if (!UploadId) throw new IntegrityError(`CreateMultipartUpload for "${create.Key}" returned no UploadId`);
 
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort(request.signal?.reason);
+  if (request.signal?.aborted) onOuterAbort();
   request.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const inFlight = new Set<Promise<void>>();
   const completed: CompletedPart[] = [];

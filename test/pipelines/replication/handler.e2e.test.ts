@@ -7,6 +7,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEADLINE_MARGIN_MS } from '../../../src/pipelines/replication/constants.js';
 import type { ReplicationResult } from '../../../src/pipelines/replication/types.js';
 import { bodyOf, eventOf, type Fixture, lastEventFor, SOURCE, startFixture, TARGET } from './helpers.js';
 
@@ -232,6 +233,23 @@ describe('replicate', () => {
     expect(uploads.Uploads ?? []).toEqual([]);
     await expect(
       fx.client.send(new HeadObjectCommand({ Bucket: TARGET, Key: 'creds/big.bin' })),
+    ).rejects.toThrow();
+  });
+
+  it('stops a copy that would outlive the function timeout, aborting its multipart upload', async () => {
+    // Arrange: a 64 MiB object, and 100 ms left once the safety margin is kept
+    const record = await put('deadline/big.bin', randomBytes(64 * MiB));
+    const context = { getRemainingTimeInMillis: () => DEADLINE_MARGIN_MS + 100 };
+
+    // Act
+    const run = fx.run('replicate', eventOf(record), { context, config: { PART_CONCURRENCY: '1' } });
+
+    // Assert: a clear error for the DLQ, and nothing left on the target
+    await expect(run).rejects.toThrow(/stopped before the function timeout and was aborted/);
+    const uploads = await fx.client.send(new ListMultipartUploadsCommand({ Bucket: TARGET }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+    await expect(
+      fx.client.send(new HeadObjectCommand({ Bucket: TARGET, Key: 'deadline/big.bin' })),
     ).rejects.toThrow();
   });
 

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { S3Event, S3EventRecord } from 'aws-lambda';
+import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { clearSecretCache } from '../../../src/clients/index.js';
 import { runInScope } from '../../../src/core/invocation.js';
 import { loadConfig } from '../../../src/local/config.js';
@@ -28,14 +28,18 @@ export interface Fixture {
   events: S3EventRecord[];
   client: S3Client;
   /** Runs a replication handler as the local runtime would: its env, its grants. */
-  run<T>(
-    fn: 'replicate' | 'replicateDelete',
-    event: S3Event,
-    options?: { config?: Record<string, string>; target?: Record<string, string> | null },
-  ): Promise<T>;
+  run<T>(fn: 'replicate' | 'replicateDelete', event: S3Event, options?: RunOptions): Promise<T>;
   /** Data points written to the local metrics history. */
   metrics(): Promise<{ name: string; value: number }[]>;
   stop(): Promise<void>;
+}
+
+export interface RunOptions {
+  config?: Record<string, string>;
+  /** The target secret; null = none configured. */
+  target?: Record<string, string> | null;
+  /** The Lambda context (its deadline). */
+  context?: Partial<Context>;
 }
 
 /** One embedded S3 endpoint holding both the source bucket and the target bucket. */
@@ -62,7 +66,7 @@ export async function startFixture(): Promise<Fixture> {
   const run = async <T>(
     fnName: 'replicate' | 'replicateDelete',
     event: S3Event,
-    options: { config?: Record<string, string>; target?: Record<string, string> | null } = {},
+    options: RunOptions = {},
   ): Promise<T> => {
     const stateDir = path.join(dir, 'state');
     const config = loadConfig({ pipelines: [replication], env: { TRIBUTARY_STATE_DIR: stateDir }, cwd: dir });
@@ -90,8 +94,8 @@ export async function startFixture(): Promise<Fixture> {
     });
     const fn = functions.get(`replication.${fnName}`);
     if (!fn) throw new Error(`no function ${fnName}`);
-    const handler = (await fn.handler()) as (event: S3Event) => Promise<T>;
-    return runInScope({ env: fn.env, guard: fn.guard }, () => handler(event));
+    const handler = (await fn.handler()) as (event: S3Event, context?: Partial<Context>) => Promise<T>;
+    return runInScope({ env: fn.env, guard: fn.guard }, () => handler(event, options.context));
   };
 
   return {
