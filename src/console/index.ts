@@ -15,6 +15,7 @@ import type { ConsoleContext } from './context.js';
 import { InvocationHistory } from './history.js';
 import { renderMetricsEndpoint } from './metrics-endpoint.js';
 import { MetricsHistory } from './metrics-history.js';
+import { buildOverview } from './overview.js';
 import { consolePage } from './page.js';
 import { localStores, type Stores } from './stores.js';
 

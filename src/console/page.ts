@@ -3,7 +3,16 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.ch
 export interface PageOptions {
   /** Running pipelines: their panels are shown, the others say they are not running. */
   pipelines: string[];
+  /** The overview, embedded so the first view needs no second round trip. */
+  overview?: unknown;
 }
+
+/** JSON safe inside a <script> element. */
+const scriptJson = (value: unknown) =>
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 export const SECTIONS = [
   { id: 'overview', title: 'Overview', key: '1' },
@@ -36,7 +45,6 @@ export function consolePage(options: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Tributary console</title>
-<link rel="stylesheet" href="/console/assets/uPlot.min.css">
 <link rel="stylesheet" href="/console/assets/console.css">
 </head>
 <body data-pipelines="${escapeHtml(options.pipelines.join(','))}">
@@ -79,7 +87,7 @@ ${section('ingest', 'Ingest', '<div id="ingest-body"></div>')}
 <dl><dt><kbd>1</kbd>–<kbd>7</kbd></dt><dd>go to a section</dd><dt><kbd>r</kbd></dt><dd>refresh the section</dd>
 <dt><kbd>Tab</kbd></dt><dd>move between links and buttons (DLQ: Redrive / Discard per entry)</dd><dt><kbd>Esc</kbd></dt><dd>close this help</dd></dl>
 <form method="dialog"><button>Close</button></form></dialog>
-<script src="/console/assets/uPlot.iife.min.js"></script>
+${options.overview !== undefined ? `<script type="application/json" id="initial-overview">${scriptJson(options.overview)}</script>` : ''}
 <script src="/console/assets/console.js"></script>
 </body>
 </html>

@@ -11,6 +11,15 @@ import csvLoad from '../../src/pipelines/csv-load/pipeline.js';
 import { events } from '../fixtures/pipelines.js';
 import { REPO, s3For, until } from '../local/runtime/helpers.js';
 
+/** The part of HTMLCanvasElement the check uses (tsconfig has no DOM lib). */
+interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(
+    kind: '2d',
+  ): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'console');
 
 /**
@@ -156,7 +165,7 @@ describe('console in a browser', () => {
     expect(Number(await bytesChart.getAttribute('data-series'))).toBeGreaterThanOrEqual(3);
     expect(await bytesChart.locator('.u-legend').textContent()).toContain('fixture-inbox');
     expect(await page.locator('#chart-objects canvas').count()).toBe(1);
-    const drawn = await bytesChart.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const drawn = await bytesChart.locator('canvas').evaluate((canvas: CanvasLike) => {
       const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
       let painted = 0;
       for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] ?? 0) > 0) painted++;

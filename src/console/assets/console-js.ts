@@ -89,8 +89,13 @@ export const CONSOLE_JS = `(() => {
   }
 
   // ---- overview -------------------------------------------------------------
+  let initialOverview = (() => {
+    const node = $('initial-overview');
+    return node ? JSON.parse(node.textContent) : undefined;
+  })();
   async function loadOverview() {
-    const o = await api('/overview');
+    const o = initialOverview || (await api('/overview'));
+    initialOverview = undefined;
     const card = (label, value, cls) => el('div', { class: 'card ' + (cls || '') }, el('span', { class: 'value' }, value), el('span', { class: 'label' }, label));
     replace(
       'totals',
@@ -133,6 +138,7 @@ export const CONSOLE_JS = `(() => {
       blocks.push(el('p', { class: 'muted' }, 'History also holds functions not running now: ' + o.retired.map((r) => r.functionId).join(', ')));
     }
     replace('pipelines', ...(blocks.length ? blocks : [el('p', { class: 'muted' }, 'No pipelines are running.')]));
+    if (!performance.getEntriesByName('overview-rendered').length) performance.mark('overview-rendered');
   }
 
   // ---- event log ------------------------------------------------------------
@@ -277,7 +283,22 @@ export const CONSOLE_JS = `(() => {
     target.dataset.points = String(xs.length);
     target.dataset.series = String(buckets.length);
   }
+  let uplotLoading;
+  function loadUplot() {
+    // Only the bucket charts need uPlot: fetched the first time they are shown.
+    uplotLoading =
+      uplotLoading ||
+      new Promise((resolve, reject) => {
+        const css = el('link', { rel: 'stylesheet', href: '/console/assets/uPlot.min.css' });
+        const js = el('script', { src: '/console/assets/uPlot.iife.min.js' });
+        js.addEventListener('load', resolve);
+        js.addEventListener('error', () => reject(new Error('could not load the chart library')));
+        document.head.append(css, js);
+      });
+    return uplotLoading;
+  }
   async function loadBuckets() {
+    await loadUplot();
     const hours = $('bucket-hours').value;
     const b = await api('/buckets' + (hours ? '?hours=' + hours : ''));
     if (b.buckets.length === 0) {
