@@ -1,16 +1,24 @@
-// `npm run bench -- bucket-metrics [--quick] [--only=tributary,rclone,...]`
-// Listing speed and correctness on the embedded S3 endpoint: Tributary's bucket-metrics scan
-// vs `rclone size`, `aws s3 ls --recursive --summarize` and the sample's approach (one
-// ListObjectsV2 call per bucket, buckets one after another).
-import { spawn } from 'node:child_process';
+// `npm run bench -- bucket-metrics [--quick] [--only=tributary,rclone,aws,sample] [--keep]`
+// Listing speed and correctness on the embedded S3 endpoint, side by side in one run:
+// Tributary's bucket-metrics scan vs `rclone size`, `aws s3 ls --recursive --summarize`, the
+// sample's approach as written (one ListObjectsV2 page per bucket, buckets one after another)
+// and the sample's walk fixed to follow every page (still sequential, no fan-out).
+//
+// The endpoint runs in its own process (this file with --serve), so every contender is a
+// client over HTTP and none shares an event loop with the server.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, startS3Server } from '../src/local/s3/index.js';
 import { collectBuckets } from '../src/pipelines/bucket-metrics/collect-run.js';
 import { type Row, report } from './lib/report.js';
+
+const credentials = { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY };
 
 const quick = process.argv.includes('--quick');
 const only = process.argv
@@ -20,10 +28,22 @@ const only = process.argv
 const SIZES = quick ? { big: 100_000, small: 10_000 } : { big: 1_000_000, small: 100_000 };
 const SMALL_BUCKETS = 10;
 const LEAF = 1_000; // objects per deepest "folder"
+/**
+ * aws-cli lists ~1,600 objects/s here (one Python process, a line printed per key): it lists
+ * one small bucket at every size. The paginated sequential walk (one page in flight) lists
+ * every bucket in the quick size and one 100,000-object bucket in the full size. Their rates
+ * are what compares; each row names its scope.
+ */
+const AWS_SUBSET = ['small-00'];
+const SEQUENTIAL_SUBSET = quick ? undefined : ['small-00'];
+/** Rounds, contenders interleaved within each: the machine is shared, so one pass is noisy. */
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (quick ? 3 : 1));
 
 /** Deterministic object sizes 0..99,999 bytes, so every tool should report the same byte total. */
 const sizeOf = (bucket: string, i: number) =>
   createHash('md5').update(`${bucket}/${i}`).digest().readUInt32BE(0) % 100_000;
+
+type Expected = Record<string, { objects: number; bytes: number }>;
 
 /**
  * Seeds buckets straight into the endpoint's on-disk layout (bucket.json + journal.jsonl +
@@ -31,8 +51,8 @@ const sizeOf = (bucket: string, i: number) =>
  * this machine (~230 PUT/s). All objects share one data file; only listings are measured.
  * Key layout: big bucket `p<0-9>/s<00-99>/obj-<n>`, small ones `p<0-9>/obj-<n>` — 1,000 keys per leaf.
  */
-function seed(dataDir: string): { buckets: Record<string, { objects: number; bytes: number }> } {
-  const buckets: Record<string, { objects: number; bytes: number }> = {};
+function seed(dataDir: string): Expected {
+  const buckets: Expected = {};
   const write = (bucket: string, count: number, keyOf: (i: number) => string) => {
     const dir = path.join(dataDir, 'buckets', bucket);
     mkdirSync(path.join(dir, 'data'), { recursive: true });
@@ -67,7 +87,29 @@ function seed(dataDir: string): { buckets: Record<string, { objects: number; byt
   for (let b = 0; b < SMALL_BUCKETS; b++) {
     write(`small-${pad(b, 2)}`, SIZES.small, (i) => `p${Math.floor(i / LEAF) % 10}/obj-${pad(i, 7)}`);
   }
-  return { buckets };
+  return buckets;
+}
+
+/** `--serve <dataDir>`: run only the endpoint, print its URL, stop when stdin closes. */
+async function serve(dataDir: string): Promise<void> {
+  const server = await startS3Server({ port: 0, dataDir, credentials: [credentials] });
+  process.stdout.write(`${server.url}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', () => void server.close().then(() => process.exit(0)));
+}
+
+async function startEndpoint(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, [...process.execArgv, self, '--serve', dataDir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'ERROR' },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`endpoint exited ${code} before it listened`)));
+  });
+  return { url, child };
 }
 
 interface Outcome {
@@ -97,112 +139,111 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ tai
   });
 }
 
+interface Contender {
+  tool: string;
+  /** Buckets it lists (all, unless it is too slow for the full size). */
+  buckets: string[];
+  measure: () => Promise<Outcome>;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-bucket-metrics-'));
   const keep = process.argv.includes('--keep');
+  const loadBefore = os.loadavg();
+  let endpoint: { url: string; child: ChildProcess } | undefined;
   try {
     let t = performance.now();
-    const { buckets } = seed(path.join(dir, 's3'));
-    const expected = Object.values(buckets).reduce(
-      (a, b) => ({ objects: a.objects + b.objects, bytes: a.bytes + b.bytes }),
-      {
-        objects: 0,
-        bytes: 0,
-      },
-    );
+    const expected = seed(path.join(dir, 's3'));
+    const all = Object.keys(expected);
+    const sequential = SEQUENTIAL_SUBSET ?? all;
+    const sum = (names: readonly string[]) =>
+      names.reduce(
+        (a, b) => ({
+          objects: a.objects + (expected[b]?.objects ?? 0),
+          bytes: a.bytes + (expected[b]?.bytes ?? 0),
+        }),
+        { objects: 0, bytes: 0 },
+      );
     console.log(
-      `seeded ${expected.objects.toLocaleString()} objects in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+      `seeded ${sum(all).objects.toLocaleString()} objects in ${((performance.now() - t) / 1000).toFixed(1)} s`,
     );
     t = performance.now();
-    const credentials = { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY };
-    const server = await startS3Server({
-      port: 0,
-      dataDir: path.join(dir, 's3'),
-      credentials: [credentials],
-    });
-    console.log(`endpoint loaded them in ${((performance.now() - t) / 1000).toFixed(1)} s: ${server.url}`);
-    const client = new S3Client({
-      endpoint: server.url,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials,
-    });
+    endpoint = await startEndpoint(path.join(dir, 's3'));
+    const url = endpoint.url;
+    console.log(
+      `endpoint (own process) loaded them in ${((performance.now() - t) / 1000).toFixed(1)} s: ${url}`,
+    );
+    const client = new S3Client({ endpoint: url, region: 'us-east-1', forcePathStyle: true, credentials });
     const toolEnv = {
       ...process.env,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       AWS_DEFAULT_REGION: 'us-east-1',
     };
+    const rcloneEnv: NodeJS.ProcessEnv = {
+      ...toolEnv,
+      RCLONE_CONFIG_BM_TYPE: 's3',
+      RCLONE_CONFIG_BM_PROVIDER: 'Other',
+      RCLONE_CONFIG_BM_ENDPOINT: url,
+      RCLONE_CONFIG_BM_ACCESS_KEY_ID: credentials.accessKeyId,
+      RCLONE_CONFIG_BM_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      RCLONE_CONFIG_BM_FORCE_PATH_STYLE: 'true',
+    };
+    delete rcloneEnv.AWS_CA_BUNDLE; // rclone 1.60 fails with LoadCustomCABundleError when it is set
 
-    const contenders: [string, () => Promise<Outcome>][] = [
-      ...[32, 64].map(
-        (concurrency) =>
-          [
-            `tributary (CONCURRENCY=${concurrency})`,
-            async () => {
-              const started = performance.now();
-              const result = await collectBuckets({
-                client,
-                runId: 'bench',
-                prefixDepth: 0,
-                concurrency,
-                countMultipart: true,
-                filter: { include: [], exclude: [] },
-              });
-              const failed = result.finished.filter((s) => s.status === 'failed');
-              if (failed.length > 0)
-                throw new Error(`failed: ${failed.map((s) => s.error?.message).join('; ')}`);
-              const sum = result.finished.reduce(
-                (a, s) => ({ objects: a.objects + s.totals.objects, bytes: a.bytes + s.totals.bytes }),
-                { objects: 0, bytes: 0 },
-              );
-              return { ...sum, ms: performance.now() - started, requests: result.requests };
-            },
-          ] as [string, () => Promise<Outcome>],
+    const contenders: Contender[] = [
+      ...(quick ? [32, 64] : [32]).map(
+        (concurrency): Contender => ({
+          tool: `tributary (CONCURRENCY=${concurrency})`,
+          buckets: all,
+          measure: async () => {
+            const started = performance.now();
+            const result = await collectBuckets({
+              client,
+              runId: 'bench',
+              prefixDepth: 0,
+              concurrency,
+              countMultipart: true,
+              filter: { include: [], exclude: [] },
+            });
+            const failed = result.finished.filter((s) => s.status === 'failed');
+            if (failed.length > 0)
+              throw new Error(`failed: ${failed.map((s) => s.error?.message).join('; ')}`);
+            const totals = result.finished.reduce(
+              (a, s) => ({ objects: a.objects + s.totals.objects, bytes: a.bytes + s.totals.bytes }),
+              { objects: 0, bytes: 0 },
+            );
+            return { ...totals, ms: performance.now() - started, requests: result.requests };
+          },
+        }),
       ),
       ...[false, true].map(
-        (fastList) =>
-          [
-            `rclone size${fastList ? ' --fast-list' : ''}`,
-            async () => {
-              const env: NodeJS.ProcessEnv = {
-                ...toolEnv,
-                RCLONE_CONFIG_BM_TYPE: 's3',
-                RCLONE_CONFIG_BM_PROVIDER: 'Other',
-                RCLONE_CONFIG_BM_ENDPOINT: server.url,
-                RCLONE_CONFIG_BM_ACCESS_KEY_ID: credentials.accessKeyId,
-                RCLONE_CONFIG_BM_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-                RCLONE_CONFIG_BM_FORCE_PATH_STYLE: 'true',
-              };
-              delete env.AWS_CA_BUNDLE; // rclone 1.60 fails with LoadCustomCABundleError when it is set
-              let objects = 0;
-              let bytes = 0;
-              let ms = 0;
-              for (const bucket of Object.keys(buckets)) {
-                const r = await run(
-                  '/usr/bin/rclone',
-                  ['size', `bm:${bucket}`, '--json', ...(fastList ? ['--fast-list'] : [])],
-                  env,
-                );
-                const json = JSON.parse(r.tail) as { count: number; bytes: number };
-                objects += json.count;
-                bytes += json.bytes;
-                ms += r.ms;
-              }
-              return { objects, bytes, ms };
-            },
-          ] as [string, () => Promise<Outcome>],
+        (fastList): Contender => ({
+          // One process for the whole store (`bm:` lists every bucket), as a user would size it.
+          tool: `rclone size${fastList ? ' --fast-list' : ''}`,
+          buckets: all,
+          measure: async () => {
+            const r = await run(
+              '/usr/bin/rclone',
+              ['size', 'bm:', '--json', ...(fastList ? ['--fast-list'] : [])],
+              rcloneEnv,
+            );
+            const json = JSON.parse(r.tail) as { count: number; bytes: number };
+            return { objects: json.count, bytes: json.bytes, ms: r.ms };
+          },
+        }),
       ),
-      [
-        'aws s3 ls --recursive --summarize',
-        async () => {
+      {
+        tool: 'aws s3 ls --recursive --summarize (AWS CLI v2)',
+        buckets: AWS_SUBSET,
+        measure: async () => {
           let objects = 0;
           let bytes = 0;
           let ms = 0;
-          for (const bucket of Object.keys(buckets)) {
+          for (const bucket of AWS_SUBSET) {
             const r = await run(
               '/usr/bin/aws',
-              ['s3', 'ls', `s3://${bucket}`, '--recursive', '--summarize', '--endpoint-url', server.url],
+              ['s3', 'ls', `s3://${bucket}`, '--recursive', '--summarize', '--endpoint-url', url],
               toolEnv,
             );
             objects += Number(/Total Objects: (\d+)/.exec(r.tail)?.[1] ?? Number.NaN);
@@ -211,10 +252,11 @@ async function main(): Promise<void> {
           }
           return { objects, bytes, ms };
         },
-      ],
-      [
-        "sample's approach (1 ListObjectsV2 per bucket, sequential)",
-        async () => {
+      },
+      {
+        tool: 'sample as written (1 ListObjectsV2 page per bucket, sequential)',
+        buckets: all,
+        measure: async () => {
           const started = performance.now();
           const { Buckets = [] } = await client.send(new ListBucketsCommand({}));
           let objects = 0;
@@ -226,50 +268,111 @@ async function main(): Promise<void> {
           }
           return { objects, bytes, ms: performance.now() - started, requests: Buckets.length + 1 };
         },
-      ],
+      },
+      {
+        tool: "sample's walk, every page (sequential, no fan-out)",
+        buckets: sequential,
+        measure: async () => {
+          const started = performance.now();
+          let objects = 0;
+          let bytes = 0;
+          let requests = 0;
+          for (const bucket of sequential) {
+            let token: string | undefined;
+            do {
+              const out = await client.send(
+                new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+              );
+              requests++;
+              objects += out.KeyCount ?? 0;
+              bytes += (out.Contents ?? []).reduce((n, o) => n + (o.Size ?? 0), 0);
+              token = out.IsTruncated ? out.NextContinuationToken : undefined;
+            } while (token);
+          }
+          return { objects, bytes, ms: performance.now() - started, requests };
+        },
+      },
     ];
 
-    const rows: Row[] = [];
-    for (const [tool, measure] of contenders) {
-      if (only && !only.some((o) => tool.startsWith(o))) continue;
-      process.stdout.write(`${tool} … `);
-      try {
-        const r = await measure();
-        const correct = r.objects === expected.objects && r.bytes === expected.bytes;
-        console.log(`${(r.ms / 1000).toFixed(1)} s`);
-        rows.push({
-          tool,
-          objects: r.objects,
-          bytes: r.bytes,
-          correct: correct ? 'yes' : `NO (${((r.bytes / expected.bytes) * 100).toFixed(2)}% of bytes)`,
-          'wall s': Math.round(r.ms / 100) / 10,
-          'objects/s': Math.round(r.objects / (r.ms / 1000)),
-          ...(r.requests !== undefined ? { requests: r.requests } : {}),
-        });
-      } catch (err) {
-        console.log('failed');
-        rows.push({
-          tool,
-          objects: 0,
-          bytes: 0,
-          correct: `ERROR: ${(err as Error).message.slice(0, 200)}`,
-          'wall s': 0,
-          'objects/s': 0,
-        });
+    const selected = contenders.filter(({ tool }) => !only || only.some((o) => tool.startsWith(o)));
+    const runs = new Map<string, (Outcome | Error)[]>(selected.map((c) => [c.tool, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const { tool, buckets, measure } of selected) {
+        const scope = buckets.length === all.length ? `all ${all.length} buckets` : buckets.join(', ');
+        process.stdout.write(`round ${round}/${ROUNDS} · ${tool} [${scope}] … `);
+        const outcome = await measure().catch((err: unknown) => err as Error);
+        console.log(
+          outcome instanceof Error ? `failed: ${outcome.message}` : `${(outcome.ms / 1000).toFixed(1)} s`,
+        );
+        runs.get(tool)?.push(outcome);
       }
     }
+
+    const rows: Row[] = [];
+    const rates: Record<string, number> = {};
+    for (const { tool, buckets } of selected) {
+      const scope = buckets.length === all.length ? `all ${all.length} buckets` : buckets.join(', ');
+      const want = sum(buckets);
+      const outcomes = runs.get(tool) ?? [];
+      const failure = outcomes.find((o) => o instanceof Error);
+      const done = outcomes.filter((o): o is Outcome => !(o instanceof Error)).sort((a, b) => a.ms - b.ms);
+      const median = done[Math.floor((done.length - 1) / 2)];
+      if (failure || !median) {
+        rows.push({ tool, scope, correct: `ERROR: ${failure?.message.slice(0, 200) ?? 'no run'}` });
+        continue;
+      }
+      const correct = done.every((r) => r.objects === want.objects && r.bytes === want.bytes);
+      const rate = Math.round(median.objects / (median.ms / 1000));
+      if (correct) rates[tool] = rate;
+      const seconds = (ms: number) => Math.round(ms / 100) / 10;
+      rows.push({
+        tool,
+        scope,
+        objects: median.objects,
+        bytes: median.bytes,
+        correct: correct ? 'yes' : `NO (${((median.bytes / want.bytes) * 100).toFixed(2)}% of bytes)`,
+        'wall s (median)': seconds(median.ms),
+        'wall s (min-max)': `${seconds(done[0]?.ms ?? 0)}-${seconds(done.at(-1)?.ms ?? 0)}`,
+        'objects/s': rate,
+        requests: median.requests ?? '',
+      });
+    }
     client.destroy();
-    await server.close();
+
+    // Tributary's rate over each correct peer's rate (>1: Tributary lists faster).
+    const tributary = Object.entries(rates).find(([tool]) =>
+      tool.startsWith('tributary (CONCURRENCY=32)'),
+    )?.[1];
+    const ratios = tributary
+      ? Object.fromEntries(
+          Object.entries(rates)
+            .filter(([tool]) => !tool.startsWith('tributary'))
+            .map(([tool, rate]) => [tool, Math.round((tributary / rate) * 100) / 100]),
+        )
+      : {};
+    console.log('tributary objects/s ÷ peer objects/s:', ratios);
     report(quick ? 'bucket-metrics-quick' : 'bucket-metrics', rows, {
       size: quick ? 'quick' : 'full',
+      rounds: ROUNDS,
       layout: `1 bucket of ${SIZES.big.toLocaleString()} objects (p<0-9>/s<00-99>/…) + ${SMALL_BUCKETS} of ${SIZES.small.toLocaleString()} (p<0-9>/…), ${LEAF} keys per leaf prefix, sizes 0-99,999 B`,
-      expected,
-      note: 'rclone and aws-cli run bucket by bucket (their wall time is the sum); Tributary lists all buckets at once in one process',
+      expected: sum(all),
+      ratiosTributaryOverPeer: ratios,
+      loadAverage: { before: loadBefore, after: os.loadavg() },
+      notes: [
+        'the embedded endpoint runs in its own process; every contender is an HTTP client of it',
+        'rclone sizes the whole remote (all buckets) in one process; aws-cli is run once per bucket',
+        `aws-cli lists only ${AWS_SUBSET.join(', ')}${SEQUENTIAL_SUBSET ? `, the paginated sequential walk only ${SEQUENTIAL_SUBSET.join(', ')}` : ''} (rates compare; see scope)`,
+        `${ROUNDS} round(s), contenders interleaved; wall and objects/s are the median round`,
+      ],
     });
   } finally {
+    endpoint?.child.stdin?.end();
+    if (endpoint) await new Promise((resolve) => endpoint?.child.once('exit', resolve));
     if (!keep) rmSync(dir, { recursive: true, force: true });
     else console.log(`kept ${dir}`);
   }
 }
 
-await main();
+const serveAt = process.argv.indexOf('--serve');
+if (serveAt >= 0) await serve(process.argv[serveAt + 1] ?? '.');
+else await main();
