@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emitMetrics, type MetricDatum, toEmf } from '../../../src/core/metrics.js';
 import { bucketMetricData } from '../../../src/pipelines/bucket-metrics/metric-data.js';
 import { ancestorPrefixes, newBucketScan } from '../../../src/pipelines/bucket-metrics/scan.js';
 
@@ -20,6 +21,64 @@ describe('bucketMetricData', () => {
     ]);
     expect(data.every((d) => d.timestamp?.toISOString() === '2025-03-01T10:00:00.000Z')).toBe(true);
     expect(data.every((d) => JSON.stringify(d.dimensions) === '{"BucketName":"empty"}')).toBe(true);
+  });
+
+  it('goes to CloudWatch as EMF: one document per dimension set, stamped with the listing time', () => {
+    // Arrange
+    const scan = { ...newBucketScan('photos'), status: 'done' as const, versioning: 'off' as const };
+    scan.finishedAt = '2025-03-01T10:00:00.000Z';
+    scan.totals.bytes = 6_144;
+    scan.totals.objects = 2;
+    scan.prefixes = { '2024/': { bytes: 2_048, objects: 1 } };
+    const docs: Record<string, unknown>[] = [];
+    // Act: the writer Lambda uses, minus stdout
+    emitMetrics('LyveCloudBucketSizes', bucketMetricData(scan), (namespace, data: MetricDatum[]) => {
+      docs.push(toEmf(namespace, data));
+    });
+    // Assert
+    expect(docs).toEqual([
+      {
+        _aws: {
+          Timestamp: Date.parse('2025-03-01T10:00:00.000Z'),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'LyveCloudBucketSizes',
+              Dimensions: [['BucketName']],
+              Metrics: [
+                { Name: 'BucketSizeBytes', Unit: 'Bytes' },
+                { Name: 'NumberOfObjects', Unit: 'Count' },
+                { Name: 'LargestObjectBytes', Unit: 'Bytes' },
+                { Name: 'CollectionErrors', Unit: 'Count' },
+              ],
+            },
+          ],
+        },
+        BucketName: 'photos',
+        BucketSizeBytes: 6_144,
+        NumberOfObjects: 2,
+        LargestObjectBytes: 0,
+        CollectionErrors: 0,
+      },
+      {
+        _aws: {
+          Timestamp: Date.parse('2025-03-01T10:00:00.000Z'),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'LyveCloudBucketSizes',
+              Dimensions: [['BucketName', 'Prefix']],
+              Metrics: [
+                { Name: 'BucketSizeBytes', Unit: 'Bytes' },
+                { Name: 'NumberOfObjects', Unit: 'Count' },
+              ],
+            },
+          ],
+        },
+        BucketName: 'photos',
+        Prefix: '2024/',
+        BucketSizeBytes: 2_048,
+        NumberOfObjects: 1,
+      },
+    ]);
   });
 
   it('reports only CollectionErrors = 1 for a failed bucket', () => {
