@@ -400,11 +400,29 @@ describe('telemetry run browser in Chromium', () => {
     await contains(hint, '24 parts');
     await text(hint.locator('code'), PROMETHEUS_HINT);
 
-    await hint.getByRole('button').click();
+    const copy = hint.getByRole('button', { name: 'Copy: the command that joins the Prometheus parts' });
+    await copy.click();
 
-    await text(hint.getByRole('button'), 'Copied ✓');
+    await text(copy, 'Copied ✓');
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(PROMETHEUS_HINT);
     await contains(page.locator('#status'), 'Copied');
+
+    // The download script: curl for each of the 24 parts (links from one request), then the join.
+    const batches = () => requests.filter((r) => new URL(r.url()).pathname.endsWith('/download-urls')).length;
+    const before = batches();
+    const script = hint.getByRole('button', { name: /^Copy a download script/ });
+    await script.click();
+    await text(script, 'Copied ✓');
+    const lines = String(await page.evaluate('navigator.clipboard.readText()'))
+      .trimEnd()
+      .split('\n');
+    expect(batches() - before).toBe(1);
+    expect(lines).toHaveLength(25);
+    expect(lines[24]).toBe(PROMETHEUS_HINT);
+    const [, name, url] = /^curl -fSL -o '([^']+)' '([^']+)'$/.exec(lines[0] as string) ?? [];
+    expect(name).toBe('prometheus-00.tar');
+    const part = await fetch(url as string);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(rich.files[0]?.body);
 
     // Nothing renders as the text "null" or "undefined" (the raw JSON is still closed).
     // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, without closed <details>

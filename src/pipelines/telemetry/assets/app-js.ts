@@ -225,11 +225,20 @@ export const APP_JS = String.raw`
     area.remove();
     return ok;
   }
+  /** "text" is a string, or an async function giving it when clicked. */
   function copyButton(text, label, what) {
     const button = h('button', { type: 'button', class: 'secondary copy', 'aria-label': label + ': ' + what }, label);
     let timer;
     button.addEventListener('click', async () => {
-      const ok = await copyText(text);
+      let value;
+      try {
+        value = typeof text === 'function' ? await text() : text;
+      } catch (err) {
+        announce('Could not copy: ' + err.message);
+        button.textContent = 'Failed: try again';
+        return;
+      }
+      const ok = await copyText(value);
       button.textContent = ok ? 'Copied ✓' : 'Select and press Ctrl+C';
       announce(ok ? 'Copied ' + what + ' to the clipboard' : 'Could not copy; select the text and press Ctrl+C');
       clearTimeout(timer);
@@ -784,7 +793,7 @@ export const APP_JS = String.raw`
     const rows = files.map((f) => ({ name: str(f.name), key: str(f.key) || prefix + str(f.name), size: Number(f.size) || 0, modified: str(f.modified) }));
     const prometheus = rows.filter((f) => /(^|\/)prometheus-[^/]*$/.test(f.name));
     const state = { sort: 'name', order: 'asc', page: 1, filter: '' };
-    const links = { map: {}, expires: 0, keys: '' };
+    const links = { map: {}, expires: 0, expiresIn: 0, keys: '' };
     const body = h('div', { class: 'results' });
     const filter = h('input', { type: 'search', name: 'file-filter', placeholder: 'Filter files', 'aria-label': 'Filter files', autocomplete: 'off' });
     filter.addEventListener('input', () => {
@@ -800,8 +809,33 @@ export const APP_JS = String.raw`
           h('p', null, 'The Prometheus backup is split into ' + prometheus.length + (prometheus.length === 1 ? ' part' : ' parts') + '. Download every part into one folder, then run:'),
           h('code', { class: 'command' }, HINT),
           copyButton(HINT, 'Copy', 'the command that joins the Prometheus parts'),
+          h(
+            'p',
+            { class: 'small' },
+            'On a server, ',
+            copyButton(downloadScript, 'Copy a download script', 'a script that downloads every part and joins them'),
+            ' gives curl commands for every part (links valid ' + Math.round(expirySeconds() / 60) + ' min) followed by that command.',
+          ),
         )
       : null;
+    function expirySeconds() {
+      return links.expiresIn || 1200;
+    }
+    /** curl for every Prometheus part (links for all of them in one request), then the join. */
+    async function downloadScript() {
+      const parts = [...prometheus].sort((a, b) => compare(a.name, b.name));
+      const answer = await api('/download-urls', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ keys: parts.map((f) => f.key) }),
+      });
+      const quote = (text) => "'" + String(text).replace(/'/g, "'\\''") + "'";
+      const lines = parts.map((f) => {
+        const url = isObject(answer.links) ? answer.links[f.key] : '';
+        return 'curl -fSL -o ' + quote(f.name.split('/').pop()) + ' ' + quote(url);
+      });
+      return lines.concat(HINT).join('\n') + '\n';
+    }
     async function fetchLinks(keys) {
       const answer = await api('/download-urls', {
         method: 'POST',
@@ -809,6 +843,7 @@ export const APP_JS = String.raw`
         body: JSON.stringify({ keys }),
       });
       links.map = isObject(answer.links) ? answer.links : {};
+      links.expiresIn = Number(answer.expiresIn) || 0;
       // Renew a little before the signatures expire.
       links.expires = Date.now() + Math.max(10, Number(answer.expiresIn) - 30) * 1000;
       links.keys = keys.join('\n');
