@@ -118,7 +118,12 @@ export function openConsole(options: ConsoleOptions): Console {
       app.use(pattern, sameOrigin);
     }
     app.get('/', (c) =>
-      c.html(consolePage({ pipelines: [...new Set(functionsList.map((f) => f.pipeline.name))] })),
+      c.html(
+        consolePage({
+          pipelines: [...new Set(functionsList.map((f) => f.pipeline.name))],
+          overview: buildOverview(ctx.overviewSources()),
+        }),
+      ),
     );
     app.get('/console', (c) => c.redirect('/', 308));
     for (const asset of consoleAssets()) {

@@ -421,6 +421,8 @@ export const CONSOLE_JS = `(() => {
   }
   function show(id, focus) {
     current = SECTIONS.includes(id) ? id : 'overview';
+    // The embedded overview is only fresh for the first view.
+    if (current !== 'overview') initialOverview = undefined;
     for (const s of SECTIONS) $(s).hidden = s !== current;
     for (const a of document.querySelectorAll('nav a[data-section]')) {
       if (a.dataset.section === current) a.setAttribute('aria-current', 'page');
