@@ -296,6 +296,14 @@ describe('console auth', () => {
     expect(wrong.status).toBe(401);
   });
 
+  it('refuses to start when console.authSecret names no secret', async () => {
+    const workspace = makeWorkspace({ console: { authSecret: 'missing' } });
+
+    await expect(
+      startRuntime({ pipelines, config: configFor(workspace.env), scheduler: false, invoker: false }),
+    ).rejects.toThrow(/console.authSecret "missing" is not an object in "secrets"/);
+  });
+
   it('leaves /healthz open', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
