@@ -41,7 +41,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function awsCli(binary: string, configFile = '/dev/null') {
+function awsCli(binary: string, configFile = '/dev/null', overrides: Record<string, string> = {}) {
   const env = {
     ...process.env,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -50,6 +50,7 @@ function awsCli(binary: string, configFile = '/dev/null') {
     AWS_CONFIG_FILE: configFile,
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_PAGER: '',
+    ...overrides,
   };
   return (...args: string[]) =>
     run(binary, [...args, '--endpoint-url', ep.server.url], { env, maxBuffer: 64 * 1024 * 1024 }).then(
@@ -97,6 +98,9 @@ describe.each([
         await aws('s3', 'presign', `s3://${bucket}/dir one/big file.bin`, '--expires-in', '60')
       ).trim();
       const ranged = await fetch(presigned, { headers: { Range: 'bytes=0-9' } });
+      const whole = await fetch(presigned);
+      const wholeHash = createHash('sha256');
+      for await (const chunk of whole.body as unknown as AsyncIterable<Uint8Array>) wholeHash.update(chunk);
       const head = JSON.parse(
         await aws('s3api', 'head-object', '--bucket', bucket, '--key', 'dir one/big file.bin'),
       ) as { ContentLength: number; ETag: string };
@@ -107,25 +111,40 @@ describe.each([
       expect(listing).toContain('dir one/big file.bin');
       expect(listing).toMatch(/Total Objects: 1\s/);
       expect(listing).toContain(`Total Size: ${size}`);
+      expect(whole.status).toBe(200);
+      expect(wholeHash.digest('hex')).toBe(await sha256File(src));
       expect(ranged.status).toBe(206);
       expect(await ranged.text()).toBe((await readFile(src)).subarray(0, 10).toString());
       expect(head.ContentLength).toBe(size);
       expect(head.ETag).toMatch(/^"[0-9a-f]{32}-\d+"$/);
       expect(after.trim()).toBe('');
     },
+    // ~30 s on two idle cores (200 MB up, down and through a presigned URL); room for a shared machine.
+    240_000,
   );
 
-  it.skipIf(!present)(`reports a missing bucket with a non-zero exit${why}`, async () => {
-    const aws = awsCli(binary);
+  it.skipIf(!present)(
+    `reports a missing bucket and wrong credentials with non-zero exits${why}`,
+    async () => {
+      const outcome = (p: Promise<string>) =>
+        p.then(
+          () => 'ok',
+          (err: { code: number; stderr: string }) => `${err.code} ${err.stderr}`,
+        );
 
-    const result = await aws('s3', 'ls', 's3://no-such-bucket-here').then(
-      () => 'ok',
-      (err: { code: number; stderr: string }) => `${err.code} ${err.stderr}`,
-    );
+      const missing = await outcome(awsCli(binary)('s3', 'ls', 's3://no-such-bucket-here'));
+      const wrongSecret = await outcome(
+        awsCli(binary, '/dev/null', { AWS_SECRET_ACCESS_KEY: 'wrong' })('s3', 'ls'),
+      );
+      const unknownKey = await outcome(
+        awsCli(binary, '/dev/null', { AWS_ACCESS_KEY_ID: 'nobody' })('s3', 'ls'),
+      );
 
-    expect(result).toMatch(/NoSuchBucket/);
-    expect(result).not.toMatch(/^0 /);
-  });
+      expect(missing).toMatch(/^[1-9]\d* [\s\S]*NoSuchBucket/);
+      expect(wrongSecret).toMatch(/^[1-9]\d* [\s\S]*SignatureDoesNotMatch/);
+      expect(unknownKey).toMatch(/^[1-9]\d* [\s\S]*InvalidAccessKeyId/);
+    },
+  );
 });
 
 describe('rclone', () => {
