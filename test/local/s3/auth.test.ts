@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import {
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   ListBucketsCommand,
   PutObjectCommand,
@@ -283,21 +284,52 @@ describe('presigned URLs', () => {
 });
 
 describe('bad requests', () => {
-  it('answers MalformedXML for a broken DeleteObjects body', async () => {
-    const body = '<Delete><Object><Key>a</Key></Object>';
+  it.each([
+    ['DeleteObjects, unclosed', 'POST', '', { delete: '' }, '<Delete><Object><Key>a</Key></Object>'],
+    [
+      'DeleteObjects, wrong root',
+      'POST',
+      '',
+      { delete: '' },
+      '<Tagging><Object><Key>a</Key></Object></Tagging>',
+    ],
+    ['DeleteObjects, a DOCTYPE', 'POST', '', { delete: '' }, '<!DOCTYPE x [<!ENTITY e "x">]><Delete/>'],
+    ['PutObjectTagging, not XML', 'PUT', '/secret%20file.txt', { tagging: '' }, '{"TagSet": []}'],
+    [
+      'PutObjectTagging, Tag without Value',
+      'PUT',
+      '/secret%20file.txt',
+      { tagging: '' },
+      '<Tagging><TagSet><Tag><Key>k</Key></Tag></TagSet></Tagging>',
+    ],
+    [
+      'CompleteMultipartUpload, part without ETag',
+      'POST',
+      '/mp',
+      { uploadId: 'UPLOAD' },
+      '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>',
+    ],
+    ['CompleteMultipartUpload, empty body', 'POST', '/mp', { uploadId: 'UPLOAD' }, ''],
+  ])('answers 400 MalformedXML for %s, and keeps serving', async (_what, method, path, query, body) => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp' }));
+    const q = Object.fromEntries(
+      Object.entries(query).map(([k, v]) => [k, v === 'UPLOAD' ? (UploadId ?? '') : v]),
+    );
     const req = signRequest({
       endpoint: ep.server.url,
-      method: 'POST',
-      path: `/${BUCKET}`,
-      query: { delete: '' },
+      method,
+      path: `/${BUCKET}${path}`,
+      query: q,
       payloadHash: sha256(body),
       ...credentials,
     });
 
-    const res = await fetch(req.url, { method: 'POST', headers: req.headers, body });
+    const res = await fetch(req.url, { method, headers: req.headers, body });
+    const after = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'secret file.txt' }));
 
     expect(res.status).toBe(400);
     expect(codeOf(await res.text())).toBe('MalformedXML');
+    expect(await after.Body?.transformToString()).toBe('classified');
   });
 
   it('answers 431 RequestHeaderSectionTooLarge for oversized headers and keeps serving', async () => {
