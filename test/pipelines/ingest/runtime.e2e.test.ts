@@ -119,6 +119,20 @@ describe('ingest in the local runtime', () => {
     s3.destroy();
   });
 
+  it("refuses to start with the sample's invalid schedule, naming it", async () => {
+    // Arrange
+    const bad = path.join(dir, 'bad-schedule.config.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({ pipelines: { ingest: { config: { SUMMARY_SCHEDULE: 'rate(7 minute)' } } } }),
+    );
+    const config = loadConfig({ pipelines: [ingest], env: { ...env, TRIBUTARY_CONFIG: bad }, cwd: REPO });
+    // Act
+    const starting = startRuntime({ pipelines: [ingest], config, gateway: false, invoker: false });
+    // Assert
+    await expect(starting).rejects.toThrow(/SUMMARY_SCHEDULE: invalid schedule "rate\(7 minute\)"/);
+  });
+
   it('exits 64 for a week that does not exist', async () => {
     const cli = await runCli(['summary', 'run', '--week', '2026-W60'], env);
     expect(cli.code).toBe(64);
