@@ -56,6 +56,8 @@ interface Job {
 interface Measured {
   ms: number;
   peakRssMb: number;
+  /** User + system CPU seconds of the copier process: its cost, whatever the machine's load. */
+  cpuSeconds: number;
 }
 
 const client = (endpoint: string, credentials: typeof SOURCE_KEYS) =>
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
           }
           runs[approach].push(measured);
           console.log(
-            `(${c}) round ${round + 1}/${rounds} ${approach}: ${(measured.ms / 1000).toFixed(1)} s, peak RSS ${measured.peakRssMb} MB`,
+            `(${c}) round ${round + 1}/${rounds} ${approach}: ${(measured.ms / 1000).toFixed(1)} s, peak RSS ${measured.peakRssMb} MB, CPU ${measured.cpuSeconds} s`,
           );
         }
       }
@@ -138,6 +140,7 @@ async function main(): Promise<void> {
         best[approach] = {
           ms: Math.min(...list.map((r) => r.ms)),
           peakRssMb: Math.max(...list.map((r) => r.peakRssMb)),
+          cpuSeconds: Math.min(...list.map((r) => r.cpuSeconds)),
         };
         rows.push({
           case: caseLabel(c, seeded[c]),
@@ -146,6 +149,7 @@ async function main(): Promise<void> {
           'MB/s': mbPerSec(bytes, best[approach].ms),
           'objects/s': Math.round((objects / best[approach].ms) * 1000),
           peakRssMb: best[approach].peakRssMb,
+          cpuSeconds: best[approach].cpuSeconds,
           rounds: list.map((r) => (r.ms / 1000).toFixed(1)).join(' / '),
           arrived: incomplete.some((i) => i.startsWith(approach)) ? 'INCOMPLETE' : 'all, every round',
         });
@@ -174,7 +178,7 @@ async function main(): Promise<void> {
           'per object: GetObject streamed to a file in a temp dir, then lib-storage Upload from the file (8 MiB parts, 4 in flight, as boto3 upload_file), no metadata; (b)(c): listing + N objects at once',
       },
       timing:
-        'best of the rounds per approach (peak RSS: the highest); tributary and sample: the copy itself, measured inside the worker (module loading excluded); rclone: its own Elapsed time (listing included for all three). Peak RSS: /usr/bin/time %M of the copier process.',
+        'best of the rounds per approach (peak RSS: the highest; cpuSeconds: user + system of the copier process, the lowest — includes module loading for the node copiers, ~2-4 CPU s under tsx); tributary and sample: the copy itself, measured inside the worker (module loading excluded); rclone: its own Elapsed time (listing included for all three). Peak RSS: /usr/bin/time %M of the copier process.',
       loadAverage: { before: loadBefore, after: os.loadavg() },
     });
   } finally {
@@ -314,9 +318,9 @@ async function timed(
   args: string[],
   env: NodeJS.ProcessEnv,
   rssFile: string,
-): Promise<{ stdout: string; stderr: string; wallMs: number; peakRssMb: number }> {
+): Promise<{ stdout: string; stderr: string; wallMs: number; peakRssMb: number; cpuSeconds: number }> {
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, command, ...args], {
+  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, command, ...args], {
     env,
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -332,15 +336,23 @@ async function timed(
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const wallMs = performance.now() - started;
   if (code !== 0) throw new Error(`${command} exited with ${code}:\n${stderr.slice(-2000)}`);
-  const kb = Number((await readFile(rssFile, 'utf8')).trim().split('\n').at(-1));
-  return { stdout, stderr, wallMs, peakRssMb: Math.round(kb / 1024) };
+  const [kb, user, system] = ((await readFile(rssFile, 'utf8')).trim().split('\n').at(-1) ?? '')
+    .split(' ')
+    .map(Number);
+  return {
+    stdout,
+    stderr,
+    wallMs,
+    peakRssMb: Math.round((kb ?? 0) / 1024),
+    cpuSeconds: Math.round(((user ?? 0) + (system ?? 0)) * 10) / 10,
+  };
 }
 
 async function runWorker(approach: 'tributary' | 'sample', job: Job): Promise<Measured> {
   await mkdir(job.workDir, { recursive: true });
   const jobFile = path.join(job.workDir, 'job.json');
   await writeFile(jobFile, JSON.stringify(job));
-  const { stdout, peakRssMb } = await timed(
+  const { stdout, peakRssMb, cpuSeconds } = await timed(
     process.execPath,
     [
       ...(process.env.REPLICATION_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
@@ -355,7 +367,7 @@ async function runWorker(approach: 'tributary' | 'sample', job: Job): Promise<Me
     path.join(job.workDir, 'rss'),
   );
   const { ms } = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { ms: number };
-  return { ms, peakRssMb };
+  return { ms, peakRssMb, cpuSeconds };
 }
 
 function rcloneFlags(concurrency: number): string[] {
@@ -388,7 +400,7 @@ async function runRclone(job: Job): Promise<Measured> {
     RCLONE_CONFIG: '/dev/null',
   };
   delete env.AWS_CA_BUNDLE;
-  const { stderr, wallMs, peakRssMb } = await timed(
+  const { stderr, wallMs, peakRssMb, cpuSeconds } = await timed(
     '/usr/bin/rclone',
     [
       'copy',
@@ -401,7 +413,7 @@ async function runRclone(job: Job): Promise<Measured> {
     env,
     path.join(job.workDir, 'rss'),
   );
-  return { ms: rcloneElapsedMs(stderr) ?? wallMs, peakRssMb };
+  return { ms: rcloneElapsedMs(stderr) ?? wallMs, peakRssMb, cpuSeconds };
 }
 
 /** rclone's closing stats: "Elapsed time:  1m2.3s" (or "12.3s", "450ms"). */
