@@ -155,7 +155,8 @@ describe('telemetry run browser in Chromium', () => {
     stageOrigin = `http://127.0.0.1:${(stage.address() as AddressInfo).port}`;
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      // Debian's chromium; CHROMIUM_PATH points elsewhere where it lives elsewhere.
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu'],
     });
     context = await browser.newContext({
