@@ -5,6 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, errorMessage } from '../core/errors.js';
 import type { Pipeline } from '../core/pipeline.js';
+import { HandlerBundles } from './bundle.js';
 import { BUNDLING_STACKS_CONTEXT } from './constants.js';
 import { TributaryStack } from './stack.js';
 import { STAGE_NAMES, type StageConfig, type StageName, stageConfigs } from './stages.js';
@@ -28,6 +29,15 @@ export interface BuildAppOptions {
   entryFor?: (pipeline: Pipeline) => string;
   /** Check the app with cdk-nag's AwsSolutions pack at synth (default true). */
   nag?: boolean;
+  /** The function bundles, possibly prepared already (default: bundled during synth). */
+  bundles?: HandlerBundles;
+}
+
+/** The app's function bundles, built asynchronously ahead of synth (which then only copies them). */
+export async function prepareBundles(options: Pick<BuildAppOptions, 'pipelines' | 'entryFor'>) {
+  const bundles = new HandlerBundles(options.pipelines.map(options.entryFor ?? defaultEntry), PROJECT_ROOT);
+  await bundles.prepare();
+  return bundles;
 }
 
 export const defaultEntry = (pipeline: Pipeline): string =>
@@ -54,13 +64,14 @@ export function buildApp(options: BuildAppOptions): { app: App; stacks: Tributar
       ...(options.bundle === false ? { [BUNDLING_STACKS_CONTEXT]: [] } : {}),
     },
   });
+  const bundles = options.bundles ?? new HandlerBundles(options.pipelines.map(entryFor), PROJECT_ROOT);
   const stacks = (options.stages ?? STAGE_NAMES).map(
     (stage) =>
       new TributaryStack(app, stackName(stage), {
         stage: configs[stage],
         pipelines: options.pipelines,
         entryFor,
-        lockFile: path.join(PROJECT_ROOT, 'package-lock.json'),
+        bundles,
         ...(configs[stage].account || configs[stage].region
           ? { env: { account: configs[stage].account, region: configs[stage].region } }
           : {}),

@@ -1,23 +1,12 @@
-import { type BundlingOptions, LogLevel, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-
 /** The Lambda runtime every function uses: the project targets Node 20. */
 export const NODE_TARGET = 'node20';
 
-/**
- * esbuild settings for every function: one minified, tree-shaken ESM file with the AWS SDK
- * bundled in (so the deployed code runs the SDK version the tests ran, not the runtime's).
- * The banner gives CommonJS dependencies a `require` inside the ES module.
- */
-export const BUNDLING: BundlingOptions = {
-  format: OutputFormat.ESM,
-  target: NODE_TARGET,
-  minify: true,
-  sourceMap: false,
-  mainFields: ['module', 'main'],
-  externalModules: [],
-  banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
-  logLevel: LogLevel.WARNING,
-};
+/** The one file of every function's code asset; the handler is `index.<function name>`. */
+export const BUNDLE_FILE = 'index.mjs';
+
+/** Gives CommonJS dependencies a `require` inside the ES module bundle. */
+export const BUNDLE_BANNER =
+  "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
 /** Context key that skips esbuild for the listed stacks (`[]` = bundle nothing); CDK's own flag. */
 export const BUNDLING_STACKS_CONTEXT = 'aws:cdk:bundling-stacks';

@@ -2,7 +2,6 @@ import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aw
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -15,7 +14,8 @@ import {
   functionId,
   type Pipeline,
 } from '../core/pipeline.js';
-import { BUNDLING, RESERVED_ENV } from './constants.js';
+import type { HandlerBundles } from './bundle.js';
+import { RESERVED_ENV } from './constants.js';
 import { grantStatements, keyStatement, keyUsesOf } from './grants.js';
 import { type CloudResource, encryptedQueue, PipelineBucket } from './resources.js';
 import type { StageConfig } from './stages.js';
@@ -27,8 +27,8 @@ export interface PipelineFunctionProps {
   stage: StageConfig;
   /** The pipeline's handler.ts; the function key is its export. */
   entry: string;
-  /** package-lock.json of the project, which esbuild resolves dependencies against. */
-  lockFile: string;
+  /** The app's function code assets. */
+  bundles: HandlerBundles;
   key: kms.IKey;
   resources: Readonly<Record<string, CloudResource>>;
   /** The stage's config values for this pipeline (already validated by its schema). */
@@ -47,7 +47,7 @@ export const isAsync = (spec: FunctionSpec): boolean =>
  * group and, when invoked asynchronously, its DLQ with Lambda's retry settings.
  */
 export class PipelineFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly deadLetterQueue?: sqs.Queue;
@@ -97,10 +97,9 @@ export class PipelineFunction extends Construct {
     const keyPolicy = keyStatement(props.key, keyUses);
     if (keyPolicy) this.role.addToPolicy(keyPolicy);
 
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: name,
-      depsLockFilePath: props.lockFile,
+    this.fn = new lambda.Function(this, 'Function', {
+      code: props.bundles.code(props.entry),
+      handler: `index.${name}`,
       runtime: lambda.Runtime.NODEJS_20_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb ?? DEFAULT_MEMORY_MB,
@@ -109,7 +108,6 @@ export class PipelineFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: this.environment(props),
-      bundling: BUNDLING,
     });
     // The Lambda-managed key encrypts environment variables at rest; they carry names and
     // settings, never secrets (secrets are read from Secrets Manager at run time).

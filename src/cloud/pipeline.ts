@@ -6,6 +6,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { functionId, type Pipeline, scheduleExpressionOf } from '../core/pipeline.js';
 import { FunctionAlarms, QueueAlarms } from './alarms.js';
+import type { HandlerBundles } from './bundle.js';
 import { PipelineFunction } from './function.js';
 import { stagePipelineConfig } from './pipeline-config.js';
 import { type CloudResource, createResource, PipelineBucket, PipelineQueue } from './resources.js';
@@ -18,7 +19,8 @@ export interface CloudPipelineProps {
   pipeline: Pipeline;
   stage: StageConfig;
   entry: string;
-  lockFile: string;
+  /** The app's function code assets. */
+  bundles: HandlerBundles;
   key: kms.IKey;
   accessLogs: s3.IBucket;
   alerts: sns.ITopic;
@@ -69,7 +71,7 @@ export class CloudPipeline extends Construct {
         spec,
         stage,
         entry: props.entry,
-        lockFile: props.lockFile,
+        bundles: props.bundles,
         key: props.key,
         resources: this.resources,
         config: config.values,

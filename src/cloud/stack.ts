@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { Pipeline } from '../core/pipeline.js';
+import type { HandlerBundles } from './bundle.js';
 import { StageDashboard } from './dashboard.js';
 import type { PipelineFunction } from './function.js';
 import { CloudPipeline } from './pipeline.js';
@@ -18,7 +19,8 @@ export interface TributaryStackProps extends StackProps {
   pipelines: readonly Pipeline[];
   /** Path of a pipeline's handler.ts. */
   entryFor: (pipeline: Pipeline) => string;
-  lockFile: string;
+  /** The app's function code assets. */
+  bundles: HandlerBundles;
 }
 
 /**
@@ -99,7 +101,7 @@ export class TributaryStack extends Stack {
           pipeline,
           stage,
           entry: props.entryFor(pipeline),
-          lockFile: props.lockFile,
+          bundles: props.bundles,
           key: this.key,
           accessLogs: this.accessLogs,
           alerts: this.alerts,

@@ -49,13 +49,15 @@ export async function synthCommand(
 ): Promise<void> {
   const { selectStages } = await import('../../cloud/stages.js');
   const stages = selectStages(opts.stage);
-  const { synthesize } = await import('../../cloud/app.js');
+  const { prepareBundles, synthesize } = await import('../../cloud/app.js');
   const pipelines = await loadPipelines();
+  const bundle = opts.bundle ?? true;
   const result = synthesize({
     pipelines,
     stages,
     outdir: path.resolve(opts.out),
-    bundle: opts.bundle ?? true,
+    bundle,
+    ...(bundle ? { bundles: await prepareBundles({ pipelines }) } : {}),
   });
   for (const t of result.templates) {
     out.write(
@@ -76,11 +78,13 @@ export async function deployCommand(
   const stage = selectStages(opts.stage)[0] as (typeof STAGE_NAMES)[number];
   const { checkCredentials, cdkDeploy } = await import('../../cloud/deploy.js');
   await checkCredentials();
-  const { synthesize, stackName } = await import('../../cloud/app.js');
+  const { prepareBundles, synthesize, stackName } = await import('../../cloud/app.js');
+  const pipelines = await loadPipelines();
   const result = synthesize({
-    pipelines: await loadPipelines(),
+    pipelines,
     stages: [stage],
     outdir: path.resolve(opts.out),
+    bundles: await prepareBundles({ pipelines }),
   });
   out.write(`synthesized ${result.templates.map((t) => t.stackName).join(', ')}; deploying\n`);
   const code = await cdkDeploy({
