@@ -31,11 +31,12 @@ import {
   UnauthorizedError,
 } from './errors.js';
 import { type BrowserView, renderPage } from './page.js';
+import type { UrlSigner } from './presign.js';
 import { RateLimiter } from './rate-limit.js';
 import type { RunIndex } from './run-index.js';
 import { runRecord } from './run-record.js';
 import { parseRunQuery, searchRuns } from './search.js';
-import { exists, listLevel, listRunFiles, presignGet, presignPut, putJson, readText } from './storage.js';
+import { exists, listLevel, listRunFiles, putJson, readText } from './storage.js';
 import { checkJsonContentType, parseTelemetry } from './telemetry-body.js';
 import type { User, UserTable } from './users.js';
 import {
@@ -53,8 +54,8 @@ export interface TelemetryServices {
   config: TelemetryConfig;
   /** Reads and writes the bucket. */
   s3: S3Client;
-  /** Signs URLs clients use directly (no checksum parameters in them). */
-  presigner: S3Client;
+  /** Signs the URLs clients use directly (no checksum parameters in them). */
+  signer: UrlSigner;
   bucket: string;
   index: RunIndex;
   users: () => Promise<UserTable>;
@@ -150,26 +151,26 @@ export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
   });
 
   app.get('/presigned-url', role('writer', 'upload files'), async (c) => {
-    const { config, presigner, bucket } = c.get('services');
+    const { config, signer, bucket } = c.get('services');
     const key = uploadKey(
       required(c.req.query(PARAM.requestId), PARAM.requestId),
       required(c.req.query(PARAM.remoteFilename), PARAM.remoteFilename),
     );
-    const url = await presignPut(presigner, bucket, key, config.S3_LINK_EXPIRATION);
+    const url = await signer.putUrl(bucket, key, { expiresIn: config.S3_LINK_EXPIRATION });
     return c.body(url, 200, { ...TEXT, ...NO_STORE });
   });
 
   app.get('/download-url/*', role('reader', 'download files'), async (c) => {
-    const { config, s3, presigner, bucket } = c.get('services');
+    const { config, s3, signer, bucket } = c.get('services');
     const key = objectKey(pathAfter(c, '/download-url/'));
     if (!(await exists(s3, bucket, key))) throw new NotFoundError(`no object ${key}`);
-    const link = await presignGet(presigner, bucket, key, config.S3_LINK_EXPIRATION);
+    const link = await signer.getUrl(bucket, key, { expiresIn: config.S3_LINK_EXPIRATION });
     return c.json({ download_link: link }, 200, NO_STORE);
   });
 
   // The browser asks for the links of one page of files at once (not one request per row).
   app.post('/download-urls', role('reader', 'download files'), async (c) => {
-    const { config, presigner, bucket } = c.get('services');
+    const { config, signer, bucket } = c.get('services');
     checkJsonContentType(c.req.header('content-type'));
     const text = await c.req.text();
     if (text.length > 256 * 1024) throw new TooLargeError('the body is larger than 256 KB');
@@ -187,7 +188,7 @@ export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
     const links: Record<string, string> = {};
     await Promise.all(
       checked.map(async (key) => {
-        links[key] = await presignGet(presigner, bucket, key, config.S3_LINK_EXPIRATION);
+        links[key] = await signer.getUrl(bucket, key, { expiresIn: config.S3_LINK_EXPIRATION });
       }),
     );
     return c.json({ expiresIn: config.S3_LINK_EXPIRATION, links }, 200, NO_STORE);

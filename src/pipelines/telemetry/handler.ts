@@ -24,6 +24,7 @@ import type { TelemetryConfig } from './config.js';
 import { BASE_PATH_HEADER } from './constants.js';
 import { devUsersSecret, ensureDevUsers } from './dev-users.js';
 import pipeline from './pipeline.js';
+import { UrlSigner } from './presign.js';
 import { type PruneResult, pruneRuns } from './prune.js';
 import { RunIndex } from './run-index.js';
 import { uploadedFile } from './run-record.js';
@@ -90,18 +91,31 @@ async function readUsersSecret(env: Env, name: string): Promise<Record<string, u
   }
 }
 
+// One set per environment: clients, signer and index are reused across requests (as on a
+// warm Lambda instance); only the users are re-read (readSecret caches them for minutes).
+const servicesByEnv = new WeakMap<Env, TelemetryServices>();
 function services(): TelemetryServices {
   const env = currentEnv();
-  const config = configOf(env);
-  return {
-    config,
-    s3: s3Client(),
-    // Presigned URLs are used by clients that send no checksum headers (krkn's requests.put).
-    presigner: s3Client({ requestChecksumCalculation: 'WHEN_REQUIRED' }),
-    bucket: resourceName(pipeline, 'runs', env),
-    index: runIndex(env),
-    users: () => usersOf(env, config),
-  };
+  let found = servicesByEnv.get(env);
+  if (!found) {
+    const config = configOf(env);
+    found = {
+      config,
+      s3: s3Client(),
+      // Clients that use presigned URLs (krkn's requests.put, a browser) send no checksums.
+      signer: new UrlSigner(
+        s3Client({
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }),
+      ),
+      bucket: resourceName(pipeline, 'runs', env),
+      index: runIndex(env),
+      users: () => usersOf(env, config),
+    };
+    servicesByEnv.set(env, found);
+  }
+  return found;
 }
 
 const app = createTelemetryApp({ services, logger });

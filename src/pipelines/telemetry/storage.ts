@@ -1,4 +1,4 @@
-/** The telemetry bucket: telemetry.json objects, one-level listings, presigned URLs. */
+/** The telemetry bucket: telemetry.json objects and one-level listings (presigned URLs: presign.ts). */
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -6,7 +6,6 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 export interface Entry {
   type: 'file' | 'folder';
@@ -149,26 +148,4 @@ export async function exists(s3: S3Client, bucket: string, key: string): Promise
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
-}
-
-/**
- * A presigned PUT: the client sends the raw file with no auth header. Only `host` is
- * signed, so any Content-Type or Content-Length the client sends is accepted.
- */
-export function presignPut(s3: S3Client, bucket: string, key: string, expiresIn: number): Promise<string> {
-  return getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
-}
-
-/** A presigned GET that downloads as an attachment named after the file. */
-export function presignGet(s3: S3Client, bucket: string, key: string, expiresIn: number): Promise<string> {
-  const name = key.slice(key.lastIndexOf('/') + 1);
-  return getSignedUrl(
-    s3,
-    new GetObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      ResponseContentDisposition: `attachment; filename="${name}"`,
-    }),
-    { expiresIn },
-  );
 }

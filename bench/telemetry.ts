@@ -1,0 +1,270 @@
+/**
+ * `npm run bench -- telemetry`: the telemetry API on this machine, through the local runtime's
+ * HTTP gateway (API Gateway v2 events into the `api` Lambda handler), with the embedded S3
+ * and DynamoDB endpoints in the same process, users from a secret with real scrypt hashes.
+ *
+ * wrk (Debian: `apt-get install -y wrk`) on loopback, one thread, 16 connections:
+ * - GET /presigned-url (what each krkn upload worker asks for per file);
+ * - POST /telemetry with a ~20 KB run JSON (stored to S3 and indexed in DynamoDB);
+ * - GET /navigate/<group> on a group holding 10,000 runs (complete listing, one response),
+ *   plus single sequential requests for its latency alone.
+ * Targets (issue 5): ≥ 3,000 presigned URLs/s with p99 < 20 ms; /navigate of 10,000 runs < 200 ms.
+ * Rate limits are off for the bench (RATE_LIMIT_PER_SECOND=0, IP_RATE_LIMIT_PER_SECOND=0).
+ *
+ * Env: TELEMETRY_BENCH_SECONDS (per wrk run, default 15), TELEMETRY_BENCH_RUNS (default 10000).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type Row, report } from './lib/report.js';
+
+const USER = 'krkn-bench';
+const PASSWORD = 'bench-password-0123';
+const GROUP = 'bench-10k';
+const UUID = '3f1e4b9c-5a2d-4c8e-9b7a-1d2e3f4a5b6c';
+
+interface WrkResult {
+  'req/s': number;
+  'p50 ms': number;
+  'p99 ms': number;
+  errors: number;
+}
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  process.env.LOG_LEVEL ??= 'WARN';
+  const seconds = Number(process.env.TELEMETRY_BENCH_SECONDS ?? 15);
+  const runs = Number(process.env.TELEMETRY_BENCH_RUNS ?? 10_000);
+  if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed: apt-get install -y wrk');
+  const loadBefore = os.loadavg();
+  const { startRuntime } = await import('../src/local/runtime.js');
+  const { loadConfig } = await import('../src/local/config.js');
+  const { default: telemetry } = await import('../src/pipelines/telemetry/pipeline.js');
+  const { hashPassword } = await import('../src/pipelines/telemetry/passwords.js');
+
+  const dir = mkdtempSync(join(tmpdir(), 'bench-telemetry-'));
+  writeFileSync(
+    join(dir, 'tributary.config.json'),
+    JSON.stringify({
+      pipelines: {
+        telemetry: { config: { RATE_LIMIT_PER_SECOND: '0', IP_RATE_LIMIT_PER_SECOND: '0' } },
+      },
+      // Default scrypt cost (N = 2^14), as `tributary telemetry hash-password` writes it.
+      secrets: {
+        [telemetry.resources.users.name]: { [USER]: `writer,reader:${await hashPassword(PASSWORD)}` },
+      },
+    }),
+  );
+  const config = loadConfig({
+    pipelines: [telemetry],
+    env: {
+      TRIBUTARY_STATE_DIR: join(dir, 'state'),
+      TRIBUTARY_HTTP_PORT: '0',
+      TRIBUTARY_S3_PORT: '0',
+      TRIBUTARY_DYNAMODB_PORT: '0',
+    },
+    cwd: dir,
+  });
+  const runtime = await startRuntime({ pipelines: [telemetry], config, scheduler: false });
+  const base = runtime.endpoints.httpUrl as string;
+  const authorization = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+  const rows: Row[] = [];
+  const notes: Record<string, unknown> = {
+    server:
+      'local runtime HTTP gateway → API Gateway v2 event → telemetry.api (hono/aws-lambda); embedded S3 and DynamoDB (dynalite) in the same process',
+    client: 'wrk -t1 -c16 on loopback, sharing the 2 cores with the server',
+  };
+  try {
+    const presign = await runWrk(
+      base,
+      'presign',
+      `request = function() return wrk.format("GET", "/telemetry/presigned-url?request_id=g/1700000000-${UUID}&remote_filename=prometheus-00.tar", { ["Authorization"] = "${authorization}" }) end`,
+      seconds,
+    );
+    rows.push({ test: 'GET /presigned-url', ...presign, target: '≥ 3000 req/s, p99 < 20 ms' });
+
+    const body = runJson(20 * 1024);
+    const post = await runWrk(
+      base,
+      'post',
+      `local body = [==[${body}]==]
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("POST", "/telemetry/telemetry?telemetry_group=bench-post&request_id=" .. (1700000000 + n) .. "-${UUID}", { ["Authorization"] = "${authorization}", ["Content-Type"] = "application/json" }, body)
+end`,
+      seconds,
+    );
+    rows.push({
+      test: `POST /telemetry (${Math.round(Buffer.byteLength(body) / 1024)} KB JSON)`,
+      ...post,
+      target: '-',
+    });
+
+    const seeded = await seed(runtime.endpoints.s3Url, config, telemetry.resources.runs.name, runs);
+    notes.seed = seeded;
+    const single = await sequential(`${base}/telemetry/navigate/${GROUP}`, authorization, 20, runs);
+    rows.push({
+      test: `GET /navigate/<group of ${runs} runs> (one at a time, 20×)`,
+      'req/s': Math.round(1000 / single.mean),
+      'p50 ms': single.p50,
+      'p99 ms': single.max,
+      errors: 0,
+      target: '< 200 ms',
+    });
+    const navigate = await runWrk(
+      base,
+      'navigate',
+      `request = function() return wrk.format("GET", "/telemetry/navigate/${GROUP}", { ["Authorization"] = "${authorization}" }) end`,
+      Math.min(seconds, 10),
+      4,
+    );
+    rows.push({
+      test: `GET /navigate/<group of ${runs} runs> (wrk, 4 connections)`,
+      ...navigate,
+      target: '-',
+    });
+  } finally {
+    await runtime.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  notes.loadavgBefore = loadBefore;
+  notes.loadavgAfter = os.loadavg();
+  report('telemetry', rows, notes);
+}
+
+/** A krkn run JSON padded with scenarios to about `bytes`. */
+function runJson(bytes: number): string {
+  const scenario = (i: number) => ({
+    start_timestamp: 1_700_000_000 + i * 100,
+    end_timestamp: 1_700_000_060 + i * 100,
+    scenario: `scenarios/openshift/pod-scenario-${i}.yml`,
+    scenario_type: 'pod_disruption_scenarios',
+    exit_status: i % 7 === 0 ? 1 : 0,
+    parameters_base64: '',
+    parameters: {
+      namespace: 'openshift-etcd',
+      label_selector: 'app=etcd',
+      kill: 1,
+      krkn_pod_recovery_time: 120,
+    },
+    affected_pods: {
+      recovered: [{ pod_name: `etcd-${i}`, namespace: 'openshift-etcd', pod_rescheduling_time: 3.2 }],
+    },
+  });
+  const doc: Record<string, unknown> = {
+    scenarios: [] as unknown[],
+    node_summary_infos: [
+      { count: 3, architecture: 'amd64', instance_type: 'm5.xlarge', nodes_type: 'master' },
+    ],
+    timestamp: '2023-11-14T22:13:20Z',
+    total_node_count: 6,
+    cloud_infrastructure: 'AWS',
+    cloud_type: 'self-managed',
+    cluster_version: '4.15.3',
+    run_uuid: UUID,
+    job_status: true,
+  };
+  const scenarios = doc.scenarios as unknown[];
+  while (JSON.stringify(doc).length < bytes) scenarios.push(scenario(scenarios.length));
+  return JSON.stringify(doc);
+}
+
+async function seed(
+  endpoint: string,
+  config: { region: string; accessKeyId: string; secretAccessKey: string },
+  bucket: string,
+  runs: number,
+): Promise<{ runs: number; seconds: number }> {
+  const s3 = new S3Client({
+    endpoint,
+    region: config.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+  });
+  const started = Date.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < runs) {
+      const i = next++;
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `${GROUP}/${1_600_000_000 + i}-${UUID}/telemetry.json`,
+          Body: '{"scenarios":[]}',
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  s3.destroy();
+  return { runs, seconds: Math.round((Date.now() - started) / 100) / 10 };
+}
+
+async function sequential(
+  url: string,
+  authorization: string,
+  count: number,
+  expected: number,
+): Promise<{ p50: number; max: number; mean: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < count + 2; i++) {
+    const started = performance.now();
+    const res = await fetch(url, { headers: { authorization } });
+    const entries = (await res.json()) as unknown[];
+    const ms = performance.now() - started;
+    if (res.status !== 200 || entries.length !== expected)
+      throw new Error(
+        `/navigate answered ${res.status} with ${entries.length} entries, expected ${expected}`,
+      );
+    if (i >= 2) times.push(ms); // the first two warm the caches
+  }
+  times.sort((a, b) => a - b);
+  const r1 = (n: number) => Math.round(n * 10) / 10;
+  return {
+    p50: r1(times[Math.floor(times.length / 2)] as number),
+    max: r1(times.at(-1) as number),
+    mean: r1(times.reduce((a, b) => a + b, 0) / times.length),
+  };
+}
+
+async function runWrk(
+  base: string,
+  name: string,
+  lua: string,
+  seconds: number,
+  connections = 16,
+): Promise<WrkResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'wrk-'));
+  const file = join(dir, `${name}.lua`);
+  writeFileSync(file, lua);
+  // Asynchronously: the server runs in this process.
+  const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', file, base]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  rmSync(dir, { recursive: true, force: true });
+  if (status !== 0) throw new Error(`wrk failed: ${stderr}`);
+  if (process.env.TELEMETRY_BENCH_DEBUG) process.stderr.write(stdout);
+  const ms = (label: string): number => {
+    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(stdout);
+    if (!m) return Number.NaN;
+    const v = Number(m[1]);
+    return Math.round((m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v) * 10) / 10;
+  };
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const errors = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { 'req/s': Math.round(rps), 'p50 ms': ms('50'), 'p99 ms': ms('99'), errors };
+}
+
+await main();
