@@ -1,4 +1,5 @@
-// `npm run bench -- bucket-metrics [--quick] [--only=tributary,rclone,aws,sample] [--keep]`
+// `npm run bench -- bucket-metrics [--quick] [--latency-ms=N] [--rounds=N] [--concurrency=8,32]
+//   [--only=tributary,rclone,aws,sample] [--keep]`
 // Listing speed and correctness on the embedded S3 endpoint, side by side in one run:
 // Tributary's bucket-metrics scan vs `rclone size`, `aws s3 ls --recursive --summarize`, the
 // sample's approach as written (one ListObjectsV2 page per bucket, buckets one after another)
@@ -9,6 +10,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -36,6 +38,12 @@ const LEAF = 1_000; // objects per deepest "folder"
  */
 const AWS_SUBSET = ['small-00'];
 const SEQUENTIAL_SUBSET = quick ? undefined : ['small-00'];
+/** Tributary's CONCURRENCY settings to run (`--concurrency=8,32`). */
+const CONCURRENCIES = (
+  process.argv.find((a) => a.startsWith('--concurrency='))?.slice(14) ?? (quick ? '8,32' : '32')
+)
+  .split(',')
+  .map(Number);
 /** Rounds, contenders interleaved within each: the machine is shared, so one pass is noisy. */
 const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (quick ? 3 : 1));
 
@@ -90,20 +98,51 @@ function seed(dataDir: string): Expected {
   return buckets;
 }
 
+/**
+ * `--latency-ms=N`: every request reaches the endpoint N ms late, as a store across a network
+ * would answer (Lyve Cloud, S3): the endpoint here shares this machine's CPU, so without it a
+ * listing is bound by CPU and one page in flight is as fast as many.
+ */
+const LATENCY_MS = Number(process.argv.find((a) => a.startsWith('--latency-ms='))?.slice(13) ?? 0);
+
+/** A TCP relay that holds each chunk from the client for `ms` before passing it on (order kept). */
+async function delayingRelay(target: URL, ms: number): Promise<string> {
+  const relay = createNetServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    client.on('data', (chunk) => setTimeout(() => upstream.write(chunk), ms));
+    upstream.pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', () => setTimeout(close, ms));
+    upstream.on('close', close);
+    client.on('error', close);
+    upstream.on('error', close);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+}
+
 /** `--serve <dataDir>`: run only the endpoint, print its URL, stop when stdin closes. */
 async function serve(dataDir: string): Promise<void> {
   const server = await startS3Server({ port: 0, dataDir, credentials: [credentials] });
-  process.stdout.write(`${server.url}\n`);
+  const url = LATENCY_MS > 0 ? await delayingRelay(new URL(server.url), LATENCY_MS) : server.url;
+  process.stdout.write(`${url}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => void server.close().then(() => process.exit(0)));
 }
 
 async function startEndpoint(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [...process.execArgv, self, '--serve', dataDir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'ERROR' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, self, '--serve', dataDir, `--latency-ms=${LATENCY_MS}`],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'ERROR' },
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.once('line', resolve);
@@ -192,7 +231,7 @@ async function main(): Promise<void> {
     delete rcloneEnv.AWS_CA_BUNDLE; // rclone 1.60 fails with LoadCustomCABundleError when it is set
 
     const contenders: Contender[] = [
-      ...(quick ? [32, 64] : [32]).map(
+      ...CONCURRENCIES.map(
         (concurrency): Contender => ({
           tool: `tributary (CONCURRENCY=${concurrency})`,
           buckets: all,
@@ -316,7 +355,9 @@ async function main(): Promise<void> {
       const outcomes = runs.get(tool) ?? [];
       const failure = outcomes.find((o) => o instanceof Error);
       const done = outcomes.filter((o): o is Outcome => !(o instanceof Error)).sort((a, b) => a.ms - b.ms);
-      const median = done[Math.floor((done.length - 1) / 2)];
+      // The median round (for an even count, the mean of the middle two).
+      const middle = done.slice(Math.floor((done.length - 1) / 2), Math.floor(done.length / 2) + 1);
+      const median = middle[0] && { ...middle[0], ms: middle.reduce((n, r) => n + r.ms, 0) / middle.length };
       if (failure || !median) {
         rows.push({ tool, scope, correct: `ERROR: ${failure?.message.slice(0, 200) ?? 'no run'}` });
         continue;
@@ -351,8 +392,10 @@ async function main(): Promise<void> {
         )
       : {};
     console.log('tributary objects/s ÷ peer objects/s:', ratios);
-    report(quick ? 'bucket-metrics-quick' : 'bucket-metrics', rows, {
+    const name = `bucket-metrics${quick ? '-quick' : ''}${LATENCY_MS > 0 ? `-latency-${LATENCY_MS}ms` : ''}`;
+    report(name, rows, {
       size: quick ? 'quick' : 'full',
+      latencyMs: LATENCY_MS,
       rounds: ROUNDS,
       layout: `1 bucket of ${SIZES.big.toLocaleString()} objects (p<0-9>/s<00-99>/…) + ${SMALL_BUCKETS} of ${SIZES.small.toLocaleString()} (p<0-9>/…), ${LEAF} keys per leaf prefix, sizes 0-99,999 B`,
       expected: sum(all),
