@@ -337,6 +337,28 @@ describe('cloud app synth (offline, every stage, cdk-nag AwsSolutions)', () => {
     }
   });
 
+  it('dashboard per stage: every function of every pipeline, and the LyveCloudBucketSizes graphs', () => {
+    for (const stage of STAGES) {
+      const dashboards = Object.values(
+        template(synthesized.templates[stage]).findResources('AWS::CloudWatch::Dashboard'),
+      );
+      expect(dashboards).toHaveLength(1);
+      const [dashboard] = dashboards as Json[];
+      expect(dashboard?.Properties.DashboardName).toBe(`tributary-${stage}`);
+      // The body is a Fn::Join of JSON text and tokens; its literal parts are enough here.
+      const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+      for (const p of all) {
+        expect(body).toContain(`## ${p.name}`);
+        for (const fn of Object.keys(p.functions)) expect(body).toContain(`${p.name}.${fn} invocations`);
+      }
+      for (const metric of ['BucketSizeBytes', 'NumberOfObjects']) {
+        expect(body).toMatch(
+          new RegExp(`SEARCH\\('\\{LyveCloudBucketSizes,BucketName\\} MetricName=[\\\\"]+${metric}`),
+        );
+      }
+    }
+  });
+
   // Snapshots of the fixture alone, so changes to registered pipelines do not churn them.
   it('template snapshot per stage (fixture pipeline)', () => {
     const fixtureOnly = synth(fixtures, fixtures, { nag: false });
