@@ -432,8 +432,15 @@ async function copyWorker(approach: 'tributary' | 'sample', jobFile: string): Pr
   const target = client(job.targetUrl, TARGET_KEYS);
   // Loaded before the clock starts: module loading (TypeScript through tsx here) is not copying.
   const lib = await import('../src/pipelines/replication/index.js');
+  const { storeFromSettings } = await import('../src/pipelines/replication/target-client.js');
+  const { resolveSettings } = await import('../src/clients/index.js');
+  // Tributary writes through the client its target secret yields (the pipeline's settings).
+  const store = storeFromSettings(
+    resolveSettings('s3', { endpoint: job.targetUrl, credentials: TARGET_KEYS, forcePathStyle: true }, {}),
+    'secret',
+  );
   const started = performance.now();
-  if (approach === 'tributary') await copyWithTributary(lib, job, source, target);
+  if (approach === 'tributary') await copyWithTributary(lib, job, source, store.client);
   else await copyLikeTheSample(job, source, target);
   const ms = performance.now() - started;
   process.stdout.write(`${JSON.stringify({ ms })}\n`);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { unguardedS3Client } from '../../clients/factory.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import { s3Config } from '../../clients/factory.js';
 import {
   type ClientSettings,
   resolveSettings,
@@ -38,7 +38,30 @@ export async function targetStore(secretName: string, env: Env = currentEnv()): 
 }
 
 export function storeFromSettings(settings: ClientSettings, source: TargetStore['source']): TargetStore {
-  return { client: unguardedS3Client(settings), endpoint: settings.endpoint ?? 'AWS S3', source };
+  return { client: targetClient(settings), endpoint: settings.endpoint ?? 'AWS S3', source };
+}
+
+const MAX_CACHED = 16;
+const clients = new Map<string, S3Client>();
+
+/**
+ * An S3 client for the target store (not IAM-governed: not guarded), kept across invocations
+ * for its sockets. Without `Expect: 100-continue`: the SDK sends it on every body of 2 MB or
+ * more and then opens a fresh, unpooled connection for that request (a TCP and TLS handshake
+ * per part) to spare sending a body the store might refuse — a poor trade for parts of 8 MiB.
+ */
+function targetClient(settings: ClientSettings): S3Client {
+  const key = JSON.stringify(settings);
+  let client = clients.get(key);
+  if (!client) {
+    client = new S3Client({ ...s3Config(settings), expectContinueHeader: false });
+    if (clients.size >= MAX_CACHED) {
+      const oldest = clients.keys().next().value;
+      if (oldest !== undefined) clients.delete(oldest);
+    }
+    clients.set(key, client);
+  }
+  return client;
 }
 
 /** Whether the local secrets file names the secret; an unreadable file answers yes, so readSecret says why. */
