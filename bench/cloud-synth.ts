@@ -19,6 +19,7 @@ import { startS3Server } from '../src/local/s3/server.js';
 import { pipelines } from '../src/pipelines/index.js';
 import { type Row, report } from './lib/report.js';
 
+const loadAtStart = os.loadavg();
 const work = mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-cloud-'));
 const outdir = path.join(work, 'cdk.out');
 
@@ -85,8 +86,11 @@ const s3 = await startS3Server({
   credentials: [{ accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY }],
 });
 const dynamo = await startDynamoServer();
+// The ingest API's auth secret, so its first call is an authenticated request (GET of a
+// record that does not exist: a DynamoDB GetItem and a 404), not a refusal for want of it.
+const INGEST_API_KEY = 'bench-api-key';
 const secretsFile = path.join(work, 'secrets.json');
-writeFileSync(secretsFile, '{}');
+writeFileSync(secretsFile, JSON.stringify({ 'tributary/ingest/auth': { 'apikey:bench': INGEST_API_KEY } }));
 const client = new S3Client({
   endpoint: s3.url,
   region: 'us-east-1',
@@ -156,7 +160,7 @@ async function eventFor(fn: Fn): Promise<unknown> {
     routeKey: route,
     rawPath,
     rawQueryString: '',
-    headers: { host: 'localhost', accept: 'application/json' },
+    headers: { host: 'localhost', accept: 'application/json', 'x-api-key': INGEST_API_KEY },
     requestContext: {
       accountId: '000000000000',
       apiId: fn.pipeline.name,
@@ -179,7 +183,8 @@ const t0 = performance.now();
 const mod = await import(bundle);
 const t1 = performance.now();
 let ok = true, error = '';
-try {
+if (eventJson === 'null') error = 'not called: no trigger, invoked by the CLI with its own event';
+else try {
   const result = await mod[name](JSON.parse(eventJson), { functionName: name, awsRequestId: 'bench', getRemainingTimeInMillis: () => 60000 });
   if (result && typeof result === 'object' && 'statusCode' in result) error = 'HTTP ' + result.statusCode;
 } catch (e) { ok = false; error = (e && e.name ? e.name + ': ' : '') + (e && e.message ? e.message : String(e)); }
@@ -203,7 +208,8 @@ for (const fn of functions) {
     LOG_LEVEL: 'ERROR',
   };
   for (const r of Object.values(fn.pipeline.resources)) env[r.env] = r.name;
-  const event = await eventFor(fn);
+  // A function without triggers is invoked by a CLI command with an event of its own.
+  const event = fn.pipeline.functions[fn.name]?.triggers.length ? await eventFor(fn) : null;
   const result = await run(
     ['--input-type=module', '-e', probe, fn.bundle, fn.name, JSON.stringify(event)],
     env,
@@ -221,7 +227,9 @@ for (const fn of functions) {
     firstCallMs: measured ? Math.round(measured.firstCallMs) : -1,
     firstCall: measured
       ? measured.ok
-        ? `ok${measured.error ? ` (${measured.error})` : ''}`
+        ? measured.error.startsWith('not called')
+          ? measured.error
+          : `ok${measured.error ? ` (${measured.error})` : ''}`
         : `failed: ${measured.error}`
       : `crashed: ${result.stderr.slice(0, 120)}`,
   });
@@ -233,6 +241,11 @@ client.destroy();
 report('cloud-synth', rows, {
   synthAllStagesMs: synth.ms,
   synthOutput: synth.stdout.trim().split('\n'),
+  loadAverage: {
+    atStart: loadAtStart.map((l) => Math.round(l * 10) / 10),
+    atEnd: os.loadavg().map((l) => Math.round(l * 10) / 10),
+    cores: os.cpus().length,
+  },
   notes:
     'synth = fresh process running `tributary synth` for devl, test and prod (esbuild bundling + cdk-nag). initMs = import of the bundle in a fresh node; firstCallMs = one realistic event against the embedded S3/DynamoDB endpoints. processMs includes node start.',
 });
