@@ -30,6 +30,7 @@ import {
   TooLargeError,
   UnauthorizedError,
 } from './errors.js';
+import { ListingCache, listingKey } from './listing-cache.js';
 import { type BrowserView, renderPage } from './page.js';
 import type { UrlSigner } from './presign.js';
 import { RateLimiter } from './rate-limit.js';
@@ -80,6 +81,7 @@ const NO_STORE = { 'cache-control': 'no-store' };
 export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
   const now = options.now ?? (() => new Date());
   const limiters = new Map<string, RateLimiter>();
+  const listings = new ListingCache();
   // Rebuilt only when the config changes (a new environment), so buckets persist between requests.
   const limiter = (scope: RateScope, rate: number, burst: number): RateLimiter => {
     const key = `${scope}\n${rate}\n${burst}`;
@@ -144,6 +146,7 @@ export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
     const key = `${group}/${runFolder}/${TELEMETRY_FILE}`;
     const pretty = `${JSON.stringify(doc, null, 4)}\n`;
     await putJson(s3, bucket, key, pretty);
+    listings.invalidate(bucket, ['', `${group}/`]);
     await index.putRun(
       runRecord(group, runFolder, doc, { receivedAt: now(), bytes: Buffer.byteLength(pretty) }),
     );
@@ -208,20 +211,29 @@ export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
     }
     const cursor = c.req.query('cursor') || undefined;
     if (cursor && cursor.length > 2048) throw new BadRequestError('cursor is too long');
-    const listing = await listLevel(s3, bucket, prefix, {
-      ...(limit !== undefined ? { limit } : {}),
-      ...(cursor ? { cursor } : {}),
-      maxEntries: config.NAVIGATE_MAX_ENTRIES,
-    });
-    if (listing.nextCursor) {
-      c.header('x-next-cursor', listing.nextCursor);
+    const key = listingKey(bucket, prefix, `${limit ?? ''}\n${cursor ?? ''}\n${config.NAVIGATE_MAX_ENTRIES}`);
+    let page: { body: string; nextCursor?: string } | undefined = listings.get(key);
+    if (!page) {
+      const listing = await listLevel(s3, bucket, prefix, {
+        ...(limit !== undefined ? { limit } : {}),
+        ...(cursor ? { cursor } : {}),
+        maxEntries: config.NAVIGATE_MAX_ENTRIES,
+      });
+      page = {
+        body: JSON.stringify(listing.entries),
+        ...(listing.nextCursor ? { nextCursor: listing.nextCursor } : {}),
+      };
+      listings.set(key, config.NAVIGATE_CACHE_SECONDS, page.body, page.nextCursor);
+    }
+    if (page.nextCursor) {
+      c.header('x-next-cursor', page.nextCursor);
       const next = new URLSearchParams({
         ...(limit ? { limit: String(limit) } : {}),
-        cursor: listing.nextCursor,
+        cursor: page.nextCursor,
       });
       c.header('link', `<${c.get('base')}/navigate${rest ? `/${rest}` : ''}?${next}>; rel="next"`);
     }
-    return c.json(listing.entries, 200, NO_STORE);
+    return c.body(page.body, 200, { 'content-type': 'application/json', ...NO_STORE });
   };
   app.get('/navigate', role('reader', 'browse'), navigate);
   app.get('/navigate/*', role('reader', 'browse'), navigate);

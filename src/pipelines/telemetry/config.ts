@@ -35,6 +35,8 @@ export const telemetryConfig = z.object({
   AUTH_FAILURE_BURST: int(1, 1_000_000, 20),
   /** Most entries one un-paginated `/navigate` answers; beyond it `X-Next-Cursor` continues. */
   NAVIGATE_MAX_ENTRIES: int(1, 100_000, 20_000),
+  /** Seconds a `/navigate` answer is reused by this instance (uploads appear after it); 0 turns it off. */
+  NAVIGATE_CACHE_SECONDS: int(0, 300, 5),
   /**
    * The path the API is served under, for links and redirects, when it cannot be derived
    * (a reverse proxy in front). Default: derived from the request (API Gateway stage or
