@@ -4,7 +4,10 @@
  * 1. HTTP: wrk (Debian: `apt-get install -y wrk`) on loopback against the runtime's HTTP
  *    gateway (`/ingest/...`, API Gateway v2 events into the Lambda handler), with the
  *    runtime's embedded DynamoDB endpoint (dynalite, on disk) in the same process:
- *    single-record `POST /post` and 25-record `POST /records`, throughput and p99.
+ *    single-record `POST /post` and 25-record `POST /records`, throughput and p99. Side by
+ *    side, the sample's approach on the same endpoint and the same wrk script: a bare
+ *    `node:http` server that JSON.parses the body and PutItems it (no auth, no checks, no
+ *    idempotency, no Lambda event) — the ceiling a single-record API reaches on this endpoint.
  * 2. Weekly summary: INGEST_BENCH_RECORDS (default 1,000,000) records loaded into the table,
  *    then the summary function run in a child process, so its peak RSS is its own (the
  *    endpoints stay in this process).
@@ -14,7 +17,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -24,6 +29,7 @@ import {
   DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Row, report } from './lib/report.js';
 
 const ROLE = process.env.INGEST_BENCH_ROLE;
@@ -68,16 +74,29 @@ async function main(): Promise<void> {
       const wrk = spawnSync('wrk', ['--version']);
       if (wrk.error) throw new Error('wrk is not installed: apt-get install -y wrk');
       const base = runtime.endpoints.httpUrl as string;
-      const single = await runWrk(base, 'single', seconds);
-      rows.push({ test: 'POST /post (1 record)', ...single, 'records/s': single['req/s'] });
-      const batched = await runWrk(base, 'batched', seconds);
-      rows.push({
-        test: 'POST /records (25 records)',
-        ...batched,
-        'records/s': Math.round(batched['req/s'] * 25),
-      });
+      const sample = await startSampleServer(runtime.endpoints.dynamodbUrl, ingest.resources.records.name);
+      try {
+        const peer = await runWrk(sample.url, 'single', seconds, '/post');
+        rows.push({ test: 'sample: node:http → PutItem (1 record)', ...peer, 'records/s': peer['req/s'] });
+        const single = await runWrk(base, 'single', seconds, '/ingest/post');
+        rows.push({ test: 'POST /post (1 record)', ...single, 'records/s': single['req/s'] });
+        const batched = await runWrk(base, 'batched', seconds, '/ingest/records');
+        rows.push({
+          test: 'POST /records (25 records)',
+          ...batched,
+          'records/s': Math.round(batched['req/s'] * 25),
+        });
+        const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+        notes.ratios = {
+          'POST /post vs sample (records/s)': ratio(single['req/s'], peer['req/s']),
+          'POST /records vs sample (records/s)': ratio(batched['req/s'] * 25, peer['req/s']),
+        };
+      } finally {
+        await sample.close();
+      }
     }
     if (!skip.includes('summary')) {
+      notes.loadBeforeSummary = load1();
       const loaded = await load(runtime.endpoints.dynamodbUrl, ingest.resources.records.name, records);
       rows.push({ test: `load ${records} records (BatchWriteItem, 16 in flight)`, 'records/s': loaded });
       const child = await runSummaryChild(runtime.endpoints, ingest);
@@ -94,7 +113,54 @@ async function main(): Promise<void> {
     await runtime.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  notes.targets = {
+    'POST /post records/s': '≥ 1,000',
+    'POST /records records/s': '≥ 10,000',
+    'summary peak RSS MB': '< 300',
+  };
+  notes.loadAverage = { atStart: loadAtStart, atEnd: load1(), cores: 2 };
   report('ingest', rows, notes);
+}
+
+const load1 = (): number[] => loadavg().map((l) => Math.round(l * 10) / 10);
+const loadAtStart = load1();
+
+/**
+ * The sample's approach, as a Node port of its Lambda would do it: parse, check the Id is a
+ * string, put the object as it came (DocumentClient, numbers as doubles), answer as the sample.
+ */
+async function startSampleServer(
+  endpoint: string,
+  table: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    }),
+  );
+  const server: Server = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    try {
+      const item = JSON.parse(body) as { Id?: unknown };
+      if (typeof item.Id !== 'string') throw new Error('Id must be a string');
+      await client.send(new PutCommand({ TableName: table, Item: item }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"message":"Execution successfully!"}');
+    } catch {
+      res.writeHead(502).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      client.destroy();
+    },
+  };
 }
 
 const LUA: Record<string, string> = {
@@ -105,7 +171,7 @@ function init(args) n = 0 end
 request = function()
   n = n + 1
   local body = '{"Id":"bench-' .. tid .. '-' .. n .. '","temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
-  return wrk.format("POST", "/ingest/post", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}" }, body)
+  return wrk.format("POST", "PATH", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}" }, body)
 end`,
   batched: `
 local rec = '{"temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
@@ -113,7 +179,7 @@ local parts = {}
 for i = 1, 25 do parts[i] = rec end
 local body = '[' .. table.concat(parts, ',') .. ']'
 request = function()
-  return wrk.format("POST", "/ingest/records", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}" }, body)
+  return wrk.format("POST", "PATH", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}" }, body)
 end`,
 };
 
@@ -125,10 +191,15 @@ interface WrkResult {
   [key: string]: number;
 }
 
-async function runWrk(base: string, script: 'single' | 'batched', seconds: number): Promise<WrkResult> {
+async function runWrk(
+  base: string,
+  script: 'single' | 'batched',
+  seconds: number,
+  urlPath: string,
+): Promise<WrkResult> {
   const dir = mkdtempSync(join(tmpdir(), 'wrk-'));
   const file = join(dir, `${script}.lua`);
-  writeFileSync(file, LUA[script] as string);
+  writeFileSync(file, (LUA[script] as string).replace('"PATH"', JSON.stringify(urlPath)));
   // Asynchronously: the server runs in this process. One wrk thread: the runtime (gateway,
   // handler, dynalite) has one event loop, and wrk shares the 2 cores with it.
   const child = spawn('wrk', ['-t1', '-c16', `-d${seconds}s`, '--latency', '-s', file, base]);
