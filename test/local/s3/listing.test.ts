@@ -14,9 +14,9 @@ let ep: TestEndpoint;
 let s3: S3Client;
 const BUCKET = 'listing-test';
 
-// 2,500 keys in 25 folders of 100, plus folders that hold only deeper folders.
+// 1,200 keys in 12 folders of 100 (more than one default page of 1,000), plus folders that hold only deeper folders.
 const bulkKeys = Array.from(
-  { length: 2500 },
+  { length: 1200 },
   (_, i) => `bulk/f${String(Math.floor(i / 100)).padStart(2, '0')}/obj-${String(i).padStart(4, '0')}`,
 );
 const treeKeys = ['tree/d1/x/y/z.txt', 'tree/d2/only.txt', 'tree/root.txt', 'tree/d3/deep/er/file'];
@@ -44,7 +44,7 @@ beforeAll(async () => {
 afterAll(() => ep.stop());
 
 describe('ListObjectsV2', () => {
-  it('pages through 2,500 keys with continuation tokens, in order, without repeats', async () => {
+  it('pages through 1,200 keys with continuation tokens, in order, without repeats', async () => {
     const seen: string[] = [];
     let token: string | undefined;
     let pages = 0;
@@ -58,8 +58,16 @@ describe('ListObjectsV2', () => {
       expect(page.KeyCount).toBe(page.Contents?.length);
     } while (token);
 
-    expect(pages).toBe(9);
+    expect(pages).toBe(4);
     expect(seen).toEqual([...bulkKeys].sort());
+  });
+
+  it('caps a page at 1,000 keys when MaxKeys is not given', async () => {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'bulk/' }));
+
+    expect(page.Contents).toHaveLength(1000);
+    expect(page.MaxKeys).toBe(1000);
+    expect(page.IsTruncated).toBe(true);
   });
 
   it('rolls keys up into CommonPrefixes with a delimiter and pages over the prefixes', async () => {
@@ -80,7 +88,7 @@ describe('ListObjectsV2', () => {
       token = page.NextContinuationToken;
     } while (token);
 
-    expect(prefixes).toEqual(Array.from({ length: 25 }, (_, i) => `bulk/f${String(i).padStart(2, '0')}/`));
+    expect(prefixes).toEqual(Array.from({ length: 12 }, (_, i) => `bulk/f${String(i).padStart(2, '0')}/`));
   });
 
   it('lists a folder that holds only deeper folders as a common prefix', async () => {
