@@ -8,6 +8,11 @@
  * 2. HTTP gateway: M requests (16 in flight) to a fixture route, through request → API
  *    Gateway v2 event → handler → response. Requests/s and p50/p99 latency.
  *
+ * Both stages also report CPU milliseconds per event/request (user + system of this one
+ * process, which holds the client, the endpoints and the handlers): unlike the rates, that
+ * does not depend on how loaded the machine is. `handled` counts handler calls; at-least-once
+ * delivery may run a key twice, and `keys run twice` says how often it did.
+ *
  * Env: LOCAL_BENCH_OBJECTS (default 2,000), LOCAL_BENCH_REQUESTS (default 5,000).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,13 +70,19 @@ try {
     forcePathStyle: true,
     credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
   });
-  const handled = () => {
+  const lines = () => {
     try {
-      return readFileSync(join(dir, 'calls.jsonl'), 'utf8').split('\n').length - 1;
+      return readFileSync(join(dir, 'calls.jsonl'), 'utf8').split('\n').slice(0, -1);
     } catch {
-      return 0;
+      return [];
     }
   };
+  const handled = () => lines().length;
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / 1000;
+  };
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   await pool(objects, 8, async (i) => {
     await s3.send(
@@ -82,6 +93,12 @@ try {
   const deadline = Date.now() + 600_000;
   while (handled() < objects && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const allMs = performance.now() - start;
+  const eventCpuMs = cpuMs(cpuStart);
+  const perKey = new Map<string, number>();
+  for (const line of lines()) {
+    const { fn, key } = JSON.parse(line) as { fn: string; key?: string };
+    if (fn === 'onCsv' && key) perKey.set(key, (perKey.get(key) ?? 0) + 1);
+  }
   rows.push({
     stage: 'S3 put → durable queue → handler',
     count: objects,
@@ -89,11 +106,14 @@ try {
     'events handled/s': Math.round(handled() / (allMs / 1000)),
     'total s': Math.round(allMs) / 1000,
     handled: handled(),
+    'keys run twice': [...perKey.values()].filter((n) => n > 1).length,
+    'CPU ms/event': Math.round((eventCpuMs / objects) * 10) / 10,
   });
   s3.destroy();
 
   const url = `${runtime.endpoints.httpUrl}/fixture-api/plain`;
   const latencies: number[] = [];
+  const httpCpu = process.cpuUsage();
   const httpStart = performance.now();
   await pool(requests, 16, async () => {
     const t = performance.now();
@@ -103,6 +123,7 @@ try {
     latencies.push(performance.now() - t);
   });
   const httpMs = performance.now() - httpStart;
+  const httpCpuMs = cpuMs(httpCpu);
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Math.round((latencies[Math.floor((latencies.length - 1) * p)] ?? 0) * 100) / 100;
   rows.push({
@@ -111,9 +132,16 @@ try {
     'requests/s': Math.round(requests / (httpMs / 1000)),
     'p50 ms': pct(0.5),
     'p99 ms': pct(0.99),
+    'CPU ms/request': Math.round((httpCpuMs / requests) * 10) / 10,
   });
 } finally {
   await runtime.close();
   rmSync(dir, { recursive: true, force: true });
 }
-report('local-runtime', rows, { objects, requests, loadAverage: (await import('node:os')).loadavg() });
+report('local-runtime', rows, {
+  objects,
+  requests,
+  notes:
+    'One process: client, endpoints, router, queue, invoker, handlers. CPU ms = user + system of that process per event/request (includes the client side); rates depend on machine load, CPU ms much less.',
+  loadAverage: (await import('node:os')).loadavg(),
+});
