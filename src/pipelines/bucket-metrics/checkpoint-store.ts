@@ -61,7 +61,13 @@ const checkpointSchema = z.object({
       incompleteMultipartBytes: z.number().nullable().optional(),
       prefixes: z.record(z.string(), z.object({ bytes: z.number(), objects: z.number() })),
       pending: z.array(
-        z.object({ prefix: z.string(), cursor: cursor.optional(), emptyPages: z.number().optional() }),
+        z.object({
+          prefix: z.string(),
+          cursor: cursor.optional(),
+          emptyPages: z.number().optional(),
+          after: z.string().optional(),
+          until: z.string().optional(),
+        }),
       ),
       requests: z.number(),
       startedAt: z.string(),

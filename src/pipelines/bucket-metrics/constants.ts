@@ -37,3 +37,10 @@ export const CHECKPOINT_PREFIX = 'bucket-metrics/checkpoints/';
 
 /** Continuations after which a run is abandoned (each must make progress; this is a last guard). */
 export const MAX_CONTINUATIONS = 200;
+
+/**
+ * A flat listing (keys directly under one prefix) is split into key ranges listed
+ * concurrently when a page holds at least this many keys, more follow, and fewer requests
+ * than CONCURRENCY are running or waiting.
+ */
+export const SPLIT_MIN_KEYS = 500;

@@ -7,6 +7,7 @@ export interface Limiter {
   run<T>(task: () => Promise<T>): Promise<T>;
   readonly active: number;
   readonly waiting: number;
+  readonly concurrency: number;
 }
 
 export function createLimiter(concurrency: number): Limiter {
@@ -38,5 +39,6 @@ export function createLimiter(concurrency: number): Limiter {
     get waiting() {
       return queue.length;
     },
+    concurrency,
   };
 }

@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DELIMITER, PAGE_SIZE } from './constants.js';
+import { compareKeys, keyAlphabet, type PageKeys } from './key-range.js';
 import type { Cursor } from './types.js';
 
 /** One listing page, reduced to what the totals need (no per-key objects kept). */
@@ -17,6 +18,10 @@ export interface PageSummary {
   next?: Cursor;
   /** The store said the page was truncated but gave no way to continue. */
   truncatedWithoutCursor: boolean;
+  /** The page reached past the request's `until`: that part was left out, and the range is done. */
+  pastEnd: boolean;
+  /** Keys directly under the prefix, for splitting the rest of a long flat listing (ListObjectsV2 pages). */
+  keys?: PageKeys;
 }
 
 export interface PageRequest {
@@ -25,6 +30,9 @@ export interface PageRequest {
   cursor?: Cursor;
   /** List versions (ListObjectVersions) instead of current objects (ListObjectsV2). */
   versions: boolean;
+  /** Key range of a split listing: keys after `after` (exclusive) up to `until` (inclusive). */
+  after?: string;
+  until?: string;
 }
 
 /**
@@ -37,21 +45,43 @@ export async function listPage(client: S3Client, request: PageRequest): Promise<
 
 async function listObjectsPage(
   client: S3Client,
-  { bucket, prefix, cursor }: PageRequest,
+  { bucket, prefix, cursor, after, until }: PageRequest,
 ): Promise<PageSummary> {
+  const token = cursor && 'token' in cursor ? cursor.token : undefined;
   const out = await client.send(
     new ListObjectsV2Command({
       Bucket: bucket,
       Prefix: prefix || undefined,
       Delimiter: DELIMITER,
       MaxKeys: PAGE_SIZE,
-      ContinuationToken: cursor && 'token' in cursor ? cursor.token : undefined,
+      ContinuationToken: token,
+      StartAfter: token ? undefined : after,
     }),
   );
-  const page = emptyPage(out.CommonPrefixes);
-  for (const object of out.Contents ?? []) addCurrent(page, object.Size ?? 0);
-  page.entries += out.Contents?.length ?? 0;
-  if (out.IsTruncated) {
+  const inRange = (key: string) => until === undefined || compareKeys(key, until) <= 0;
+  const commonPrefixes = (out.CommonPrefixes ?? []).filter((p) => !p.Prefix || inRange(p.Prefix));
+  const page = emptyPage(commonPrefixes);
+  page.pastEnd = commonPrefixes.length < (out.CommonPrefixes?.length ?? 0);
+  const keys: string[] = [];
+  for (const object of out.Contents ?? []) {
+    const key = object.Key ?? '';
+    if (!inRange(key)) {
+      page.pastEnd = true;
+      continue;
+    }
+    keys.push(key);
+    addCurrent(page, object.Size ?? 0);
+  }
+  page.entries += keys.length;
+  // Splitting continues after the page's last entry, a key or a common prefix.
+  const lastKey = keys.at(-1);
+  const lastPrefix = page.prefixes.at(-1);
+  const last =
+    lastKey !== undefined && lastPrefix !== undefined && compareKeys(lastPrefix, lastKey) > 0
+      ? lastPrefix
+      : lastKey;
+  if (last !== undefined) page.keys = { lastKey: last, alphabet: keyAlphabet(keys, prefix) };
+  if (out.IsTruncated && !page.pastEnd) {
     if (out.NextContinuationToken) page.next = { token: out.NextContinuationToken };
     else page.truncatedWithoutCursor = true;
   }
@@ -106,6 +136,7 @@ function emptyPage(commonPrefixes: { Prefix?: string }[] | undefined): PageSumma
     noncurrentVersions: 0,
     prefixes,
     truncatedWithoutCursor: false,
+    pastEnd: false,
   };
 }
 

@@ -1,6 +1,7 @@
 import { GetBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import { errorMessage } from '../../core/errors.js';
-import { MAX_EMPTY_PAGES } from './constants.js';
+import { MAX_EMPTY_PAGES, SPLIT_MIN_KEYS } from './constants.js';
+import { splitBoundaries } from './key-range.js';
 import type { Limiter } from './limiter.js';
 import { isEmptyPage, listPage, type PageSummary, sameCursor } from './listing.js';
 import { incompleteMultipartBytes, MultipartCountStopped } from './multipart.js';
@@ -106,6 +107,8 @@ export async function scanBucket(scan: BucketScan, ctx: ScanContext): Promise<Bu
                   prefix: item.prefix,
                   versions: scan.versioning === 'enabled' || scan.versioning === 'suspended',
                   ...(item.cursor ? { cursor: item.cursor } : {}),
+                  ...(item.after !== undefined ? { after: item.after } : {}),
+                  ...(item.until !== undefined ? { until: item.until } : {}),
                 }),
               ctx.shouldStop,
             );
@@ -121,7 +124,7 @@ export async function scanBucket(scan: BucketScan, ctx: ScanContext): Promise<Bu
           applyPage(scan, item.prefix, page, ctx.prefixDepth);
           ctx.onPage?.(scan.bucket, page);
           for (const prefix of page.prefixes) spawn({ prefix });
-          if (next) spawn(next);
+          if (next) for (const part of splitFlat(next, page, ctx)) spawn(part);
         });
       const start = scan.pending.splice(0);
       if (start.length === 0) resolve();
@@ -147,6 +150,29 @@ export async function scanBucket(scan: BucketScan, ctx: ScanContext): Promise<Bu
   return scan;
 }
 
+/**
+ * Keys directly under one prefix cannot be fanned out by delimiter: when a page of them is
+ * full, more follow and the limiter has room, the rest of the listing becomes key ranges
+ * listed concurrently. The first range goes on with the page's own continuation token; the
+ * others start after their boundary (StartAfter). Each range may split again the same way.
+ */
+function splitFlat(next: WorkItem, page: PageSummary, ctx: ScanContext): WorkItem[] {
+  const { limiter } = ctx;
+  if (!page.keys || page.objects < SPLIT_MIN_KEYS || !next.cursor || !('token' in next.cursor)) return [next];
+  if (limiter.active + limiter.waiting >= limiter.concurrency) return [next];
+  const bounds = splitBoundaries(next.prefix, page.keys, next.until);
+  if (bounds.length === 0) return [next];
+  const range = (after: string | undefined, until: string | undefined): WorkItem => ({
+    prefix: next.prefix,
+    ...(after !== undefined ? { after } : {}),
+    ...(until !== undefined ? { until } : {}),
+  });
+  return [
+    { ...next, until: bounds[0] as string },
+    ...bounds.map((bound, i) => range(bound, bounds[i + 1] ?? next.until)),
+  ];
+}
+
 /** The same prefix's next page, or none; refuses listings that would loop forever. */
 function nextItem(item: WorkItem, page: PageSummary): WorkItem | undefined {
   if (page.truncatedWithoutCursor) {
@@ -164,7 +190,12 @@ function nextItem(item: WorkItem, page: PageSummary): WorkItem | undefined {
       `listing "${item.prefix}" returned ${emptyPages} pages in a row with no keys but a continuation token`,
     );
   }
-  return { prefix: item.prefix, cursor: page.next, ...(emptyPages > 0 ? { emptyPages } : {}) };
+  return {
+    prefix: item.prefix,
+    cursor: page.next,
+    ...(emptyPages > 0 ? { emptyPages } : {}),
+    ...(item.until !== undefined ? { until: item.until } : {}),
+  };
 }
 
 function applyPage(scan: BucketScan, prefix: string, page: PageSummary, depth: number): void {

@@ -18,6 +18,10 @@ export interface WorkItem {
   cursor?: Cursor;
   /** Consecutive pages with no keys and no prefixes seen so far on this prefix. */
   emptyPages?: number;
+  /** A split flat listing: only keys after `after` (exclusive) … */
+  after?: string;
+  /** … up to `until` (inclusive), in S3 key order. */
+  until?: string;
 }
 
 /**
