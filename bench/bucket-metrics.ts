@@ -1,4 +1,4 @@
-// `npm run bench -- bucket-metrics [--quick] [--latency-ms=N] [--rounds=N] [--concurrency=8,32]
+// `npm run bench -- bucket-metrics [--quick] [--flat] [--latency-ms=N] [--rounds=N] [--concurrency=8,32]
 //   [--only=tributary,rclone,aws,sample] [--keep]`
 // Listing speed and correctness on the embedded S3 endpoint, side by side in one run:
 // Tributary's bucket-metrics scan vs `rclone size`, `aws s3 ls --recursive --summarize`, the
@@ -41,6 +41,8 @@ const LEAF = 1_000; // objects per deepest "folder"
  */
 const AWS_SUBSET = ['small-00'];
 const SEQUENTIAL_SUBSET = quick ? undefined : ['small-00'];
+/** `--flat`: the big bucket's keys are 32 hex digits with no "/" (hashes), so no delimiter fan-out. */
+const FLAT = process.argv.includes('--flat');
 /** Tributary's CONCURRENCY settings to run (`--concurrency=8,32`). */
 const CONCURRENCIES = (
   process.argv.find((a) => a.startsWith('--concurrency='))?.slice(14) ?? (quick ? '8,32' : '32')
@@ -60,7 +62,8 @@ type Expected = Record<string, { objects: number; bytes: number }>;
  * Seeds buckets straight into the endpoint's on-disk layout (bucket.json + journal.jsonl +
  * data/), which it loads at start: writing 2 million objects through PUT would take hours on
  * this machine (~230 PUT/s). All objects share one data file; only listings are measured.
- * Key layout: big bucket `p<0-9>/s<00-99>/obj-<n>`, small ones `p<0-9>/obj-<n>` — 1,000 keys per leaf.
+ * Key layout: big bucket `p<0-9>/s<00-99>/obj-<n>` (or, with --flat, md5 hex), small ones
+ * `p<0-9>/obj-<n>` — 1,000 keys per leaf.
  */
 function seed(dataDir: string): Expected {
   const buckets: Expected = {};
@@ -93,7 +96,10 @@ function seed(dataDir: string): Expected {
   write(
     'big',
     SIZES.big,
-    (i) => `p${Math.floor(i / (LEAF * 100)) % 10}/s${pad(Math.floor(i / LEAF) % 100, 2)}/obj-${pad(i, 7)}`,
+    FLAT
+      ? (i) => createHash('md5').update(String(i)).digest('hex')
+      : (i) =>
+          `p${Math.floor(i / (LEAF * 100)) % 10}/s${pad(Math.floor(i / LEAF) % 100, 2)}/obj-${pad(i, 7)}`,
   );
   for (let b = 0; b < SMALL_BUCKETS; b++) {
     write(`small-${pad(b, 2)}`, SIZES.small, (i) => `p${Math.floor(i / LEAF) % 10}/obj-${pad(i, 7)}`);
@@ -411,12 +417,12 @@ async function main(): Promise<void> {
         )
       : {};
     console.log('tributary objects/s ÷ peer objects/s:', ratios);
-    const name = `bucket-metrics${quick ? '-quick' : ''}${LATENCY_MS > 0 ? `-latency-${LATENCY_MS}ms` : ''}`;
+    const name = `bucket-metrics${quick ? '-quick' : ''}${FLAT ? '-flat' : ''}${LATENCY_MS > 0 ? `-latency-${LATENCY_MS}ms` : ''}`;
     report(name, rows, {
       size: quick ? 'quick' : 'full',
       latencyMs: LATENCY_MS,
       rounds: ROUNDS,
-      layout: `1 bucket of ${SIZES.big.toLocaleString()} objects (p<0-9>/s<00-99>/…) + ${SMALL_BUCKETS} of ${SIZES.small.toLocaleString()} (p<0-9>/…), ${LEAF} keys per leaf prefix, sizes 0-99,999 B`,
+      layout: `1 bucket of ${SIZES.big.toLocaleString()} objects (${FLAT ? 'flat md5-hex keys' : 'p<0-9>/s<00-99>/…'}) + ${SMALL_BUCKETS} of ${SIZES.small.toLocaleString()} (p<0-9>/…), ${LEAF} keys per leaf prefix, sizes 0-99,999 B`,
       expected: sum(all),
       ratiosTributaryOverPeer: ratios,
       loadAverage: { before: loadBefore, after: os.loadavg() },
