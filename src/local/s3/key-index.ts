@@ -17,7 +17,9 @@ export class KeyIndex {
   /** Loads many objects at once (start-up): one sort instead of n inserts. */
   load(metas: ObjectMeta[]): void {
     for (const m of metas) this.objects.set(m.key, m);
-    this.keys.push(...this.objects.keys());
+    // One push per key: spreading a million keys into one call overflows the stack.
+    this.keys.length = 0;
+    for (const key of this.objects.keys()) this.keys.push(key);
     this.keys.sort(compareKeys);
   }
 
