@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { errors } from './errors.js';
 import { KeyIndex } from './key-index.js';
 import type { ObjectMeta, PartMeta, UploadMeta } from './types.js';
@@ -69,8 +80,11 @@ export class Store {
     const objects = new Map<string, ObjectMeta>();
     const uploads = new Map<string, UploadMeta>();
     const journalPath = path.join(dir, 'journal.jsonl');
-    const text = await readFile(journalPath, 'utf8').catch(() => '');
-    for (const line of text.split('\n')) {
+    // Line by line: a journal of a few million keys is longer than the longest string V8 allows.
+    const lines = existsSync(journalPath)
+      ? createInterface({ input: createReadStream(journalPath, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY })
+      : [];
+    for await (const line of lines) {
       if (line === '') continue;
       let entry: JournalEntry;
       try {
@@ -94,12 +108,7 @@ export class Store {
       if (!referenced.has(file)) await unlink(path.join(dir, 'data', file)).catch(() => {});
     }
     // Compact: the live state, written aside and renamed over the old journal.
-    const lines: string[] = [];
-    for (const meta of objects.values())
-      lines.push(JSON.stringify({ op: 'put', meta } satisfies JournalEntry));
-    for (const upload of uploads.values())
-      lines.push(JSON.stringify({ op: 'upload', upload } satisfies JournalEntry));
-    writeAtomic(journalPath, lines.length > 0 ? `${lines.join('\n')}\n` : '');
+    writeLinesAtomic(journalPath, liveEntries(objects, uploads));
     const index = new KeyIndex();
     index.load([...objects.values()]);
     const journal = openSync(journalPath, 'a');
@@ -229,6 +238,32 @@ export class Store {
       if (file !== '' && !except.includes(file)) void unlink(this.dataPath(b, file)).catch(() => {});
     }
   }
+}
+
+function* liveEntries(objects: Map<string, ObjectMeta>, uploads: Map<string, UploadMeta>): Generator<string> {
+  for (const meta of objects.values()) yield JSON.stringify({ op: 'put', meta } satisfies JournalEntry);
+  for (const upload of uploads.values())
+    yield JSON.stringify({ op: 'upload', upload } satisfies JournalEntry);
+}
+
+/** writeAtomic for many lines, written in 1 MB batches rather than joined into one string. */
+function writeLinesAtomic(file: string, lines: Iterable<string>): void {
+  const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    let batch = '';
+    for (const line of lines) {
+      batch += `${line}\n`;
+      if (batch.length >= 1024 * 1024) {
+        writeSync(fd, batch);
+        batch = '';
+      }
+    }
+    if (batch !== '') writeSync(fd, batch);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
 }
 
 /** Write to a temporary name, then rename: readers and crashes see the old or the new file, never half. */

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { appendFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
@@ -512,5 +514,31 @@ describe('persistence', () => {
     expect(listed.Contents?.map((c) => c.Key)).toEqual(['a/1', 'b/2']);
     expect(text).toBe('two');
     expect(got.Metadata).toEqual({ m: '1' });
+  });
+
+  it('ignores a journal line cut short by a crash, and compacts the journal on start', async () => {
+    const first = await startTestEndpoint();
+    const c1 = first.client();
+    await c1.send(new CreateBucketCommand({ Bucket: 'torn' }));
+    for (const body of ['v1', 'v2', 'v3'])
+      await c1.send(new PutObjectCommand({ Bucket: 'torn', Key: 'k', Body: body }));
+    await c1.send(new PutObjectCommand({ Bucket: 'torn', Key: 'gone', Body: 'x' }));
+    await c1.send(new DeleteObjectCommand({ Bucket: 'torn', Key: 'gone' }));
+    await first.stop(true);
+    const journal = path.join(first.dataDir, 'buckets', 'torn', 'journal.jsonl');
+    await appendFile(journal, '{"op":"put","meta":{"key":"half');
+
+    const second = await startTestEndpoint(first.dataDir);
+    const c2 = second.client();
+    const listed = await c2.send(new ListObjectsV2Command({ Bucket: 'torn' }));
+    const got = await c2.send(new GetObjectCommand({ Bucket: 'torn', Key: 'k' }));
+    const text = await got.Body?.transformToString();
+    const lines = (await readFile(journal, 'utf8')).trim().split('\n');
+    await second.stop();
+
+    expect(listed.Contents?.map((c) => c.Key)).toEqual(['k']);
+    expect(text).toBe('v3');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ op: 'put', meta: { key: 'k', size: 2 } });
   });
 });
