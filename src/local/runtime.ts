@@ -126,7 +126,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     cleanups.push(() => s3.close());
     const dynamo = await listening('TRIBUTARY_DYNAMODB_PORT', config.dynamodbPort, () =>
-      startDynamoServer({ host: config.host, port: config.dynamodbPort, dataDir: paths.dynamodb }),
+      startDynamoServer({
+        host: config.host,
+        port: config.dynamodbPort,
+        dataDir: paths.dynamodb,
+        // The same keys the S3 endpoint verifies; functions and the CLI sign with them.
+        credentials: [{ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }],
+      }),
     );
     cleanups.push(() => dynamo.close());
 

@@ -95,18 +95,37 @@ describe('bad input against the running runtime', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 431 /);
   });
 
-  it('DynamoDB: a malformed JSON body → 400 SerializationException', async () => {
-    const res = await fetch(runtime.endpoints.dynamodbUrl, {
+  it('DynamoDB: a malformed JSON body, correctly signed → 400 SerializationException', async () => {
+    const url = new URL(runtime.endpoints.dynamodbUrl);
+    const dynamo = new DynamoDBClient({
+      endpoint: runtime.endpoints.dynamodbUrl,
+      region: 'us-east-1',
+      credentials: {
+        accessKeyId: runtime.config.accessKeyId,
+        secretAccessKey: runtime.config.secretAccessKey,
+      },
+    });
+    // The client's own SigV4 signer: the endpoint's signature check passes, so the JSON
+    // parser is what answers.
+    const signer = await dynamo.config.signer();
+    const body = '{"Limit": ';
+    const signed = await signer.sign({
       method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: '/',
+      query: {},
       headers: {
+        host: url.host,
         'content-type': 'application/x-amz-json-1.0',
         'x-amz-target': 'DynamoDB_20120810.ListTables',
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=tributary/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-        'x-amz-date': '20260101T000000Z',
       },
-      body: '{"Limit": ',
+      body,
     });
+    dynamo.destroy();
+
+    const res = await fetch(runtime.endpoints.dynamodbUrl, { method: 'POST', headers: signed.headers, body });
 
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ __type: expect.stringMatching(/SerializationException/) });

@@ -42,6 +42,7 @@ export class AsyncInvoker {
   /** The queue directory's entries, in arrival order; re-read only for ids other processes add. */
   private readonly entries = new Map<string, QueueEntry>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly enqueuing = new Set<string>();
   private readonly running = new Map<string, number>();
   private readonly warnedUnknown = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -59,8 +60,15 @@ export class AsyncInvoker {
   /** Persists the event (fsync'd) before resolving: an S3 request is answered only after this. */
   async enqueue(functionId: string, event: unknown): Promise<QueueEntry> {
     const entry = newEntry(functionId, event, this.now());
-    await this.queue.write(entry);
-    this.entries.set(entry.id, entry);
+    // Until the write resolves, refresh() may already see the file: it must leave the entry
+    // to us, or the entry could run, finish, and then be re-added here and run again.
+    this.enqueuing.add(entry.id);
+    try {
+      await this.queue.write(entry);
+      this.entries.set(entry.id, entry);
+    } finally {
+      this.enqueuing.delete(entry.id);
+    }
     this.kick();
     return entry;
   }
@@ -131,7 +139,7 @@ export class AsyncInvoker {
     const present = new Set(ids);
     const added = ids
       // An id in flight may be mid-removal: its file can outlive its index entry briefly.
-      .filter((id) => !this.entries.has(id) && !this.inFlight.has(id))
+      .filter((id) => !this.entries.has(id) && !this.inFlight.has(id) && !this.enqueuing.has(id))
       .map((id) => this.queue.get(id))
       .filter((entry) => entry !== undefined)
       .sort((a, b) => a.firstReceivedAt.localeCompare(b.firstReceivedAt));

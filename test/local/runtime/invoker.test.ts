@@ -19,7 +19,7 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** Functions resolved as the runtime would, with endpoints nobody listens on (these handlers make no SDK calls). */
-function setup(overrides: { retryBaseDelayMs?: number; concurrency?: number } = {}) {
+function setup(overrides: { retryBaseDelayMs?: number; concurrency?: number; pollMs?: number } = {}) {
   writeFileSync(
     path.join(root, 'tributary.config.json'),
     JSON.stringify({
@@ -47,7 +47,7 @@ function setup(overrides: { retryBaseDelayMs?: number; concurrency?: number } = 
     region: config.region,
     retryBaseDelayMs: config.retryBaseDelayMs,
     concurrency: config.concurrency,
-    pollMs: 20,
+    pollMs: overrides.pollMs ?? 20,
     logger: createLogger('test'),
   });
   return { config, paths, functions, dlq, invoker };
@@ -178,6 +178,24 @@ describe('AsyncInvoker', () => {
     expect((gaps[1] as number) - (gaps[0] as number)).toBeGreaterThanOrEqual(50);
     expect((gaps[2] as number) - (gaps[1] as number)).toBeGreaterThanOrEqual(100);
     expect(invoker.depth()).toBe(0);
+  });
+
+  it('runs each entry once while its poll races the enqueue that is still writing it', async () => {
+    const { invoker } = setup({ pollMs: 1, concurrency: 16 });
+    invoker.start();
+
+    const keys = Array.from({ length: 200 }, (_, i) => `k/${i}`);
+    for (let i = 0; i < keys.length; i += 8) {
+      await Promise.all(
+        keys.slice(i, i + 8).map((key) => invoker.enqueue('fixture-events.onOther', s3Event(key))),
+      );
+    }
+    await until(() => invoker.depth() === 0 && invoker.stats.inFlight === 0);
+    await new Promise((r) => setTimeout(r, 50));
+    await invoker.stop(1_000);
+
+    const handled = calls().map((c) => c.key as string);
+    expect(handled.sort()).toEqual([...keys].sort());
   });
 
   it('runs a redriven entry again and removes it on success', async () => {

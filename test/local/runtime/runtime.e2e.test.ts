@@ -228,7 +228,10 @@ describe('restart', () => {
         new DynamoDBClient({
           endpoint: second.endpoints.dynamodbUrl,
           region: 'us-east-1',
-          credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+          credentials: {
+            accessKeyId: second.config.accessKeyId,
+            secretAccessKey: second.config.secretAccessKey,
+          },
         }),
       );
       const item = await documents.send(new GetCommand({ TableName: 'fixture-items', Key: { id: 'kept' } }));
