@@ -16,10 +16,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { compareKeys } from '../src/local/s3/encoding.js';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, startS3Server } from '../src/local/s3/index.js';
-import { KeyIndex } from '../src/local/s3/key-index.js';
-import type { ObjectMeta } from '../src/local/s3/types.js';
 import { collectBuckets } from '../src/pipelines/bucket-metrics/collect-run.js';
 import { type Row, report } from './lib/report.js';
 
@@ -133,24 +130,8 @@ async function delayingRelay(target: URL, ms: number): Promise<string> {
   return `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
 }
 
-/**
- * Bench-only shim: KeyIndex.load spreads every key into one push() call, which overflows the
- * call stack for a bucket of 1,000,000 keys (RangeError at start-up), so the full size could
- * not load. Same result, one push per key. Remove once src/local/s3/key-index.ts does this.
- */
-function loadWithoutSpread(): void {
-  type Internals = { objects: Map<string, ObjectMeta>; keys: string[] };
-  KeyIndex.prototype.load = function load(this: KeyIndex, metas: ObjectMeta[]): void {
-    const self = this as unknown as Internals;
-    for (const m of metas) self.objects.set(m.key, m);
-    for (const key of self.objects.keys()) self.keys.push(key);
-    self.keys.sort(compareKeys);
-  };
-}
-
 /** `--serve <dataDir>`: run only the endpoint, print its URL, stop when stdin closes. */
 async function serve(dataDir: string): Promise<void> {
-  loadWithoutSpread();
   const server = await startS3Server({ port: 0, dataDir, credentials: [credentials] });
   const url = LATENCY_MS > 0 ? await delayingRelay(new URL(server.url), LATENCY_MS) : server.url;
   process.stdout.write(`${url}\n`);
