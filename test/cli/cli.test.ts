@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterQueue, describeError, newEntry } from '../../src/local/runtime/queue.js';
 import { statePaths } from '../../src/local/state.js';
+import { type CliResult, runCliInProcess } from '../helpers/cli.js';
 import { FIXTURE_PIPELINES, makeWorkspace, REPO, runCli, until } from '../local/runtime/helpers.js';
 
 let dir: string;
@@ -15,29 +15,13 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the CLI in this process (fast), capturing what it prints. */
-async function runInProcess(
-  args: string[],
-  extraEnv: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the CLI in this process (fast) with the fixture pipelines and extra env, restoring env after. */
+async function runInProcess(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
   const saved = { ...process.env };
   Object.assign(process.env, { ...env, TRIBUTARY_PIPELINES: FIXTURE_PIPELINES, DEBUG: '' }, extraEnv);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
   try {
-    const code = await main(['node', 'tributary', ...args]);
-    return { code, stdout, stderr };
+    return await runCliInProcess(args);
   } finally {
-    out.mockRestore();
-    err.mockRestore();
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
   }

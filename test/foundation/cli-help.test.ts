@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { describe, expect, it, vi } from 'vitest';
-import { buildProgram, main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
+import { runCliInProcess } from '../helpers/cli.js';
 
 /** Every command path in the CLI, found by walking the program (so new commands are covered too). */
 function commandPaths(command: Command, prefix: string[] = []): string[][] {
@@ -10,24 +11,7 @@ function commandPaths(command: Command, prefix: string[] = []): string[][] {
   });
 }
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(['node', 'tributary', ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = runCliInProcess;
 
 const paths = commandPaths(buildProgram());
 

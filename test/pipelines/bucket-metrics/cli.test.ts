@@ -2,32 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardPeriod, formatTable } from '../../../src/cli/commands/metrics.js';
-import { main } from '../../../src/cli/main.js';
 import { newBucketScan } from '../../../src/pipelines/bucket-metrics/scan.js';
+import { runCliInProcess } from '../../helpers/cli.js';
 import { type FaultProxy, putObjects, type Store, startFaultProxy, startStore } from './helpers.js';
 
-/** Runs the CLI in-process; returns its exit code and what it printed. */
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'tributary', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (...args: string[]) => runCliInProcess(args);
 
 describe('tributary metrics', () => {
   let dir: string;

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../../helpers/cli.js';
 import { bodyOf, credentials, type Fixture, SOURCE, startFixture, TARGET } from './helpers.js';
 
 const run = promisify(execFile);
@@ -51,26 +51,7 @@ async function tributaryProcess(
   }
 }
 
-/** The CLI in this process (a child costs seconds of TypeScript loading on 2 cores). */
-async function tributary(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'tributary', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const tributary = (...args: string[]) => runCliInProcess(args);
 
 function childEnv(): Record<string, string> {
   return {
