@@ -21,6 +21,7 @@ const VERIFIED_TTL_MS = 5 * 60_000;
 const MAX_VERIFIED = 1000;
 const cacheKey = randomBytes(32);
 const verified = new Map<string, number>();
+const inFlight = new Map<string, Promise<boolean>>();
 
 function fingerprint(user: User, password: string): string {
   return createHmac('sha256', cacheKey)
@@ -53,8 +54,15 @@ export async function authenticate(
     const key = fingerprint(user, password);
     const until = verified.get(key);
     if (until !== undefined && until > now) return user;
-    beforeHashing();
-    if (await verifyPassword(password, user.hash)) {
+    // Concurrent requests with the same credential (krkn's upload workers, a burst of browser
+    // requests) share one scrypt run instead of each starting their own.
+    let check = inFlight.get(key);
+    if (!check) {
+      beforeHashing();
+      check = verifyPassword(password, user.hash).finally(() => inFlight.delete(key));
+      inFlight.set(key, check);
+    }
+    if (await check) {
       if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value as string);
       verified.set(key, now + VERIFIED_TTL_MS);
       return user;
