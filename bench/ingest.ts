@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     env: { TRIBUTARY_STATE_DIR: join(dir, 'state') },
     cwd: dir,
   });
+  localCredentials = { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey };
   const runtime = await startRuntime({ pipelines: [ingest], config, scheduler: false });
   const rows: Row[] = [];
   const notes: Record<string, unknown> = {
@@ -122,6 +123,9 @@ async function main(): Promise<void> {
   report('ingest', rows, notes);
 }
 
+// The runtime's embedded endpoints verify SigV4 with the local credentials (config defaults).
+let localCredentials = { accessKeyId: 'tributary', secretAccessKey: 'tributary-local-secret' };
+
 const load1 = (): number[] => loadavg().map((l) => Math.round(l * 10) / 10);
 const loadAtStart = load1();
 
@@ -137,7 +141,7 @@ async function startSampleServer(
     new DynamoDBClient({
       endpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+      credentials: localCredentials,
     }),
   );
   const server: Server = createServer(async (req, res) => {
@@ -235,7 +239,7 @@ async function load(endpoint: string, table: string, count: number): Promise<num
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    credentials: localCredentials,
   });
   const started = Date.now();
   let next = 0;
@@ -282,8 +286,8 @@ async function runSummaryChild(
     ...process.env,
     INGEST_BENCH_ROLE: 'summary',
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'tributary',
-    AWS_SECRET_ACCESS_KEY: 'tributary-local-secret',
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     AWS_ENDPOINT_URL_S3: endpoints.s3Url,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodbUrl,
     S3_FORCE_PATH_STYLE: 'true',
