@@ -7,4 +7,5 @@ export * from './pipeline.js';
 export * from './resources.js';
 export * from './retry.js';
 export * from './schedule.js';
+export * from './token-buckets.js';
 export * from './triggers.js';

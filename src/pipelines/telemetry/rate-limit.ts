@@ -1,26 +1,15 @@
+import { TokenBuckets } from '../../core/token-buckets.js';
 import { RateLimitedError, type RateScope } from './errors.js';
 
-interface Bucket {
-  tokens: number;
-  updatedMs: number;
-}
-
-/** Callers remembered per instance; the least recently seen are forgotten beyond this. */
-const MAX_CALLERS = 10_000;
-
-/**
- * A token bucket per caller (user or client IP), in this function instance's memory. On
- * Lambda each concurrent instance counts on its own, so the effective limit is the rate ×
- * instances; a hard global limit needs API Gateway throttling or a shared counter.
- */
-export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
-
+/** Token buckets per user or client IP (see TokenBuckets for what "per instance" means on Lambda). */
+export class RateLimiter extends TokenBuckets {
   constructor(
-    readonly ratePerSecond: number,
-    readonly burst: number,
+    ratePerSecond: number,
+    burst: number,
     private readonly scope: RateScope,
-  ) {}
+  ) {
+    super(ratePerSecond, burst);
+  }
 
   /** Takes one token for `caller`, or throws RateLimitedError with the seconds until the next one. */
   take(caller: string, nowMs = Date.now()): void {
@@ -30,34 +19,7 @@ export class RateLimiter {
 
   /** Throws RateLimitedError when `caller` has no token left, without taking one. */
   check(caller: string, nowMs = Date.now()): void {
-    if (this.ratePerSecond <= 0) return;
-    const bucket = this.refill(caller, nowMs);
-    if (bucket.tokens < 1) throw new RateLimitedError(this.waitSeconds(bucket), this.scope);
-  }
-
-  /** Takes a token if there is one; returns 0, or the seconds until the next token. */
-  consume(caller: string, nowMs = Date.now()): number {
-    if (this.ratePerSecond <= 0) return 0;
-    const bucket = this.refill(caller, nowMs);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return this.waitSeconds(bucket);
-  }
-
-  private refill(caller: string, nowMs: number): Bucket {
-    const bucket = this.buckets.get(caller) ?? { tokens: this.burst, updatedMs: nowMs };
-    this.buckets.delete(caller); // re-inserted last: Map order is the eviction order
-    const elapsed = Math.max(0, nowMs - bucket.updatedMs) / 1000;
-    bucket.tokens = Math.min(this.burst, bucket.tokens + elapsed * this.ratePerSecond);
-    bucket.updatedMs = nowMs;
-    this.buckets.set(caller, bucket);
-    if (this.buckets.size > MAX_CALLERS) this.buckets.delete(this.buckets.keys().next().value as string);
-    return bucket;
-  }
-
-  private waitSeconds(bucket: Bucket): number {
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.ratePerSecond));
+    const wait = this.peek(caller, nowMs);
+    if (wait > 0) throw new RateLimitedError(wait, this.scope);
   }
 }
