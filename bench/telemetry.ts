@@ -4,7 +4,9 @@
  * and DynamoDB endpoints in the same process, users from a secret with real scrypt hashes.
  *
  * wrk (Debian: `apt-get install -y wrk`) on loopback, one thread, 16 connections:
- * - GET /presigned-url (what each krkn upload worker asks for per file);
+ * - GET /presigned-url (what each krkn upload worker asks for per file), and the same through
+ *   the `api` handler alone (API Gateway event, no HTTP) to separate it from the gateway;
+ * - GET /healthz, the gateway's own route, for comparison;
  * - POST /telemetry with a ~20 KB run JSON (stored to S3 and indexed in DynamoDB);
  * - GET /navigate/<group> on a group holding 10,000 runs (complete listing, one response),
  *   plus single sequential requests for its latency alone.
@@ -94,6 +96,15 @@ async function main(): Promise<void> {
       seconds,
     );
     rows.push({ test: 'GET /presigned-url', ...presign, target: '≥ 3000 req/s, p99 < 20 ms' });
+    const direct = await handlerOnly(runtime, authorization, 3000);
+    rows.push({
+      test: 'GET /presigned-url, handler only (API Gateway event → api(), no HTTP; sequential 3000×)',
+      'req/s': direct.rps,
+      'p50 ms': direct.p50,
+      'p99 ms': direct.p99,
+      errors: 0,
+      target: '-',
+    });
 
     const body = runJson(20 * 1024);
     const post = await runWrk(
@@ -150,6 +161,57 @@ end`,
   notes.loadavgBefore = loadBefore;
   notes.loadavgAfter = os.loadavg();
   report('telemetry', rows, notes);
+}
+
+/** The function alone, as Lambda would run it: the event API Gateway sends, in the function's scope. */
+async function handlerOnly(
+  runtime: { invoke(id: string, event: unknown): Promise<unknown> },
+  authorization: string,
+  count: number,
+): Promise<{ rps: number; p50: number; p99: number }> {
+  const event = {
+    version: '2.0',
+    routeKey: 'GET /presigned-url',
+    rawPath: '/presigned-url',
+    rawQueryString: `request_id=g/1700000000-${UUID}&remote_filename=prometheus-00.tar`,
+    headers: { host: 'bench.local', authorization },
+    queryStringParameters: { request_id: `g/1700000000-${UUID}`, remote_filename: 'prometheus-00.tar' },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'bench',
+      domainName: 'bench.local',
+      domainPrefix: 'bench',
+      http: {
+        method: 'GET',
+        path: '/presigned-url',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
+      requestId: 'bench',
+      routeKey: 'GET /presigned-url',
+      stage: '$default',
+      time: '14/Nov/2023:22:13:20 +0000',
+      timeEpoch: 1_700_000_000_000,
+    },
+    isBase64Encoded: false,
+  };
+  const times: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    const result = (await runtime.invoke('telemetry.api', event)) as { statusCode: number };
+    if (result.statusCode !== 200) throw new Error(`handler answered ${result.statusCode}`);
+    times.push(performance.now() - t);
+  }
+  const total = performance.now() - started;
+  times.sort((a, b) => a - b);
+  const r2 = (n: number) => Math.round(n * 100) / 100;
+  return {
+    rps: Math.round(count / (total / 1000)),
+    p50: r2(times[Math.floor(count / 2)] as number),
+    p99: r2(times[Math.floor(count * 0.99)] as number),
+  };
 }
 
 /** A krkn run JSON padded with scenarios to about `bytes`. */
