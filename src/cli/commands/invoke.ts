@@ -23,42 +23,51 @@ export class HandlerFailedError extends Error {
 
 /**
  * `tributary invoke <pipeline>.<function> --event <file|->`: one synchronous invocation in
- * the same scope the runtime gives the function. With `tributary dev` running on the same
- * state dir, the handler talks to its endpoints; otherwise the embedded endpoints are started
- * for the duration (events the handler causes are queued for the next `dev`).
+ * the same scope the runtime gives the function (see `invokeOnce`).
  */
 export async function invokeCommand(id: string, eventSource: string): Promise<unknown> {
-  const event = await readEvent(eventSource);
+  return invokeOnce(id, await readEvent(eventSource));
+}
+
+/**
+ * Runs one function once, synchronously, in its own scope (env and grants). With `tributary
+ * dev` running on the same state dir, the handler talks to its endpoints; otherwise the
+ * embedded endpoints are started for the duration (events the handler causes are queued for
+ * the next `dev`). What every CLI command that runs a pipeline's function goes through.
+ */
+export async function invokeOnce(id: string, event: unknown): Promise<unknown> {
   const pipelines = await loadPipelines();
   const config = loadConfig({ pipelines });
   const known = enabledPipelines(config, pipelines).flatMap((p) =>
     Object.keys(p.functions).map((f) => functionId(p, f)),
   );
   if (!known.includes(id)) throw new UnknownFunctionError(id, known.sort());
-  const running = runningRuntime(statePaths(config.stateDir));
+  const paths = statePaths(config.stateDir);
+  const running = runningRuntime(paths);
   if (running) {
     const functions = resolveFunctions({
       pipelines,
       config,
-      paths: statePaths(config.stateDir),
+      paths,
       endpoints: { s3Url: running.s3Url, dynamodbUrl: running.dynamodbUrl },
     });
-    const fn = findFunction(functions, id);
-    try {
-      return await invokeFunction(fn, event, { region: config.region });
-    } catch (err) {
-      throw new HandlerFailedError(id, err);
-    }
+    return handlerResult(id, () =>
+      invokeFunction(findFunction(functions, id), event, { region: config.region }),
+    );
   }
   const runtime = await startRuntime({ pipelines, config, gateway: false, scheduler: false, invoker: false });
   try {
-    try {
-      return await runtime.invoke(id, event);
-    } catch (err) {
-      throw new HandlerFailedError(id, err);
-    }
+    return await handlerResult(id, () => runtime.invoke(id, event));
   } finally {
     await runtime.close();
+  }
+}
+
+async function handlerResult(id: string, run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await run();
+  } catch (err) {
+    throw new HandlerFailedError(id, err);
   }
 }
 

@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-import { enabledPipelines, loadConfig } from '../../local/config.js';
-import { findFunction, resolveFunctions, UnknownFunctionError } from '../../local/runtime/functions.js';
-import { invokeFunction } from '../../local/runtime/invoke.js';
-import { startRuntime } from '../../local/runtime.js';
-import { runningRuntime, statePaths } from '../../local/state.js';
 import type { SummaryEvent, SummaryResult } from '../../pipelines/ingest/handler.js';
 import { parseIsoWeek } from '../../pipelines/ingest/week.js';
-import { loadPipelines } from '../registry.js';
-import { HandlerFailedError } from './invoke.js';
+import { invokeOnce } from './invoke.js';
 
 const FUNCTION_ID = 'ingest.summary';
 
@@ -37,40 +31,7 @@ export function register(program: Command): void {
 export async function runSummary(week?: string): Promise<SummaryResult> {
   // A bad week is a usage error (exit 64) before anything starts.
   const event: SummaryEvent = week === undefined ? {} : { week: parseIsoWeek(week).label };
-  const pipelines = await loadPipelines();
-  const config = loadConfig({ pipelines });
-  const enabled = enabledPipelines(config, pipelines);
-  if (!enabled.some((p) => p.name === 'ingest')) {
-    const known = enabled.flatMap((p) => Object.keys(p.functions).map((f) => `${p.name}.${f}`));
-    throw new UnknownFunctionError(FUNCTION_ID, known.sort());
-  }
-  const paths = statePaths(config.stateDir);
-  const running = runningRuntime(paths);
-  if (running) {
-    const functions = resolveFunctions({
-      pipelines,
-      config,
-      paths,
-      endpoints: { s3Url: running.s3Url, dynamodbUrl: running.dynamodbUrl },
-    });
-    return invoke(() =>
-      invokeFunction(findFunction(functions, FUNCTION_ID), event, { region: config.region }),
-    );
-  }
-  const runtime = await startRuntime({ pipelines, config, gateway: false, scheduler: false, invoker: false });
-  try {
-    return await invoke(() => runtime.invoke(FUNCTION_ID, event));
-  } finally {
-    await runtime.close();
-  }
-}
-
-async function invoke(run: () => Promise<unknown>): Promise<SummaryResult> {
-  try {
-    return (await run()) as SummaryResult;
-  } catch (err) {
-    throw new HandlerFailedError(FUNCTION_ID, err);
-  }
+  return (await invokeOnce(FUNCTION_ID, event)) as SummaryResult;
 }
 
 function describe(r: SummaryResult): string {

@@ -1,16 +1,12 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { enabledPipelines, loadConfig } from '../../local/config.js';
-import { findFunction, resolveFunctions, UnknownFunctionError } from '../../local/runtime/functions.js';
-import { invokeFunction } from '../../local/runtime/invoke.js';
-import { startRuntime } from '../../local/runtime.js';
-import { runningRuntime, statePaths } from '../../local/state.js';
+import { loadConfig } from '../../local/config.js';
 import { devUsersPath, ensureDevUsers } from '../../pipelines/telemetry/dev-users.js';
 import type { PruneEvent } from '../../pipelines/telemetry/handler.js';
 import { hashPassword } from '../../pipelines/telemetry/passwords.js';
 import type { PruneResult } from '../../pipelines/telemetry/prune.js';
 import { loadPipelines } from '../registry.js';
-import { HandlerFailedError } from './invoke.js';
+import { invokeOnce } from './invoke.js';
 
 const PRUNE_FUNCTION = 'telemetry.prune';
 
@@ -61,39 +57,7 @@ export function parseDays(text: string): number {
 }
 
 export async function runPrune(event: PruneEvent): Promise<PruneResult> {
-  const pipelines = await loadPipelines();
-  const config = loadConfig({ pipelines });
-  const enabled = enabledPipelines(config, pipelines);
-  if (!enabled.some((p) => p.name === 'telemetry')) {
-    const known = enabled.flatMap((p) => Object.keys(p.functions).map((f) => `${p.name}.${f}`));
-    throw new UnknownFunctionError(PRUNE_FUNCTION, known.sort());
-  }
-  const paths = statePaths(config.stateDir);
-  const running = runningRuntime(paths);
-  const invoke = async (run: () => Promise<unknown>) => {
-    try {
-      return (await run()) as PruneResult;
-    } catch (err) {
-      throw new HandlerFailedError(PRUNE_FUNCTION, err);
-    }
-  };
-  if (running) {
-    const functions = resolveFunctions({
-      pipelines,
-      config,
-      paths,
-      endpoints: { s3Url: running.s3Url, dynamodbUrl: running.dynamodbUrl },
-    });
-    return invoke(() =>
-      invokeFunction(findFunction(functions, PRUNE_FUNCTION), event, { region: config.region }),
-    );
-  }
-  const runtime = await startRuntime({ pipelines, config, gateway: false, scheduler: false, invoker: false });
-  try {
-    return await invoke(() => runtime.invoke(PRUNE_FUNCTION, event));
-  } finally {
-    await runtime.close();
-  }
+  return (await invokeOnce(PRUNE_FUNCTION, event)) as PruneResult;
 }
 
 function describePrune(r: PruneResult): string {
