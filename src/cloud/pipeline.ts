@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { functionId, type Pipeline, scheduleExpressionOf } from '../core/pipeline.js';
+import { functionId, type Pipeline, s3FilterOf, scheduleExpressionOf } from '../core/pipeline.js';
 import { FunctionAlarms, QueueAlarms } from './alarms.js';
 import type { HandlerBundles } from './bundle.js';
 import { PipelineFunction } from './function.js';
@@ -92,7 +92,8 @@ export class CloudPipeline extends Construct {
         if (trigger.kind === 's3') {
           const bucket = this.resources[trigger.bucket];
           // definePipeline already checked that an S3 trigger names a bucket resource.
-          if (bucket instanceof PipelineBucket) addS3Notification(bucket.bucket, fn.fn, trigger);
+          if (bucket instanceof PipelineBucket)
+            addS3Notification(bucket.bucket, fn.fn, trigger, s3FilterOf(trigger, config.parsed));
         } else if (trigger.kind === 'schedule') {
           new ScheduleRule(fn, `Schedule${i}`, {
             fn: fn.fn,

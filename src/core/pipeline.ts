@@ -4,7 +4,7 @@ import { type Grant, IAM_ACTIONS } from './grants.js';
 import { currentEnv, type Env } from './invocation.js';
 import type { Resource } from './resources.js';
 import { parseSchedule } from './schedule.js';
-import type { Trigger } from './triggers.js';
+import type { KeyFilter, KeyFilterValue, Trigger } from './triggers.js';
 
 export interface FunctionSpec<R extends string = string> {
   description?: string;
@@ -96,6 +96,10 @@ function validatePipeline<R extends Record<string, Resource>>(spec: PipelineSpec
         if (resource?.kind !== 'bucket')
           fail(`${at}: S3 trigger names "${trigger.bucket}", which is not a bucket resource`);
         if (trigger.events.length === 0) fail(`${at}: S3 trigger lists no events`);
+        for (const value of [trigger.prefix, trigger.suffix]) {
+          if (typeof value === 'object' && !(value.configKey in spec.config.shape))
+            fail(`${at}: S3 filter config key "${value.configKey}" is not in the config schema`);
+        }
       } else if (trigger.kind === 'schedule') {
         const { expression } = trigger;
         if (typeof expression === 'string') parseSchedule(expression);
@@ -142,6 +146,25 @@ export function readConfig<C extends ConfigSchema>(
   );
   throw new ConfigError(`pipeline "${pipeline.name}" config is invalid — ${problems.join('; ')}`);
 }
+
+/** An S3 trigger's key filter, resolving config keys. */
+export function s3FilterOf(
+  trigger: Extract<Trigger, { kind: 's3' }>,
+  config: Record<string, unknown>,
+): KeyFilter {
+  const resolve = (value: KeyFilterValue | undefined): string => {
+    if (value === undefined) return '';
+    if (typeof value === 'string') return value;
+    const configured = config[value.configKey];
+    if (typeof configured !== 'string') throw new ConfigError(`config ${value.configKey} must be a string`);
+    return `${configured}${value.append ?? ''}`;
+  };
+  return { prefix: resolve(trigger.prefix), suffix: resolve(trigger.suffix) };
+}
+
+/** Whether a trigger's filter needs the pipeline's config to be known. */
+export const s3FilterUsesConfig = (trigger: Extract<Trigger, { kind: 's3' }>): boolean =>
+  typeof trigger.prefix === 'object' || typeof trigger.suffix === 'object';
 
 /** The schedule expression of a trigger, resolving a config key. */
 export function scheduleExpressionOf(

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../../src/core/errors.js';
 import { actionsFor, iamActionForCommand, read, write } from '../../src/core/grants.js';
-import { definePipeline, type PipelineSpec, readConfig, resourceName } from '../../src/core/pipeline.js';
+import {
+  definePipeline,
+  type PipelineSpec,
+  readConfig,
+  resourceName,
+  s3FilterOf,
+} from '../../src/core/pipeline.js';
 import { bucket, table } from '../../src/core/resources.js';
 import { matchesS3Event, onHttp, onObjectCreated, onSchedule } from '../../src/core/triggers.js';
 
@@ -112,7 +118,36 @@ describe('triggers and grants', () => {
     ['ObjectCreated:Put', 'data/a.txt', false],
   ])('matches %s on %s → %s', (eventName, key, expected) => {
     const trigger = onObjectCreated('landing', { prefix: 'data/', suffix: '.csv' });
-    expect(matchesS3Event(trigger, eventName, key)).toBe(expected);
+    expect(matchesS3Event(trigger, s3FilterOf(trigger, {}), eventName, key)).toBe(expected);
+  });
+
+  it('resolves S3 filters from config keys, with a literal tail', () => {
+    const trigger = onObjectCreated('landing', {
+      prefix: { configKey: 'PREFIX' },
+      suffix: { configKey: 'SUFFIX', append: '.gz' },
+    });
+
+    expect(s3FilterOf(trigger, { PREFIX: 'in/', SUFFIX: '.csv' })).toEqual({
+      prefix: 'in/',
+      suffix: '.csv.gz',
+    });
+    expect(s3FilterOf(onObjectCreated('landing'), {})).toEqual({ prefix: '', suffix: '' });
+    expect(() => s3FilterOf(trigger, { SUFFIX: '.csv' })).toThrow('config PREFIX must be a string');
+  });
+
+  it('refuses an S3 filter config key the schema does not have', () => {
+    expect(() =>
+      definePipeline({
+        name: 'bad-filter',
+        description: 'S3 filter from a config key that does not exist',
+        config: z.object({ PREFIX: z.string() }),
+        resources: { landing: bucket({ name: 'l', env: 'L' }) },
+        functions: {
+          load: { triggers: [onObjectCreated('landing', { prefix: { configKey: 'PREFXI' } })], grants: [] },
+        },
+        handlers: async () => ({ load: async () => undefined }),
+      }),
+    ).toThrow('S3 filter config key "PREFXI" is not in the config schema');
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import type { S3EventRecord } from 'aws-lambda';
-import { matchesS3Event } from '../../core/triggers.js';
+import { readConfig, s3FilterOf, s3FilterUsesConfig } from '../../core/pipeline.js';
+import { type KeyFilter, matchesS3Event, type S3Trigger } from '../../core/triggers.js';
 import { type LocalConfig, physicalName } from '../config.js';
 import type { LocalFunction } from './functions.js';
 
@@ -10,6 +11,27 @@ export function decodeS3Key(key: string): string {
   } catch {
     return key;
   }
+}
+
+/** Resolved filters per function and trigger: a function's env (its config) is fixed once resolved. */
+const resolvedFilters = new WeakMap<LocalFunction, Map<S3Trigger, KeyFilter>>();
+
+/** A trigger's key filter for this function, config keys resolved from its env (once). */
+export function keyFilterOf(fn: LocalFunction, trigger: S3Trigger): KeyFilter {
+  let filters = resolvedFilters.get(fn);
+  if (!filters) {
+    filters = new Map();
+    resolvedFilters.set(fn, filters);
+  }
+  let filter = filters.get(trigger);
+  if (!filter) {
+    const config = s3FilterUsesConfig(trigger)
+      ? (readConfig(fn.pipeline, fn.env) as Record<string, unknown>)
+      : {};
+    filter = s3FilterOf(trigger, config);
+    filters.set(trigger, filter);
+  }
+  return filter;
 }
 
 /**
@@ -29,7 +51,7 @@ export function routeS3Record(
       (trigger) =>
         trigger.kind === 's3' &&
         physicalName(config, fn.pipeline, trigger.bucket) === bucketName &&
-        matchesS3Event(trigger, record.eventName, key),
+        matchesS3Event(trigger, keyFilterOf(fn, trigger), record.eventName, key),
     );
     if (matches) targets.push(fn);
   }

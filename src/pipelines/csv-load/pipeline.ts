@@ -18,9 +18,13 @@ const optional = <T extends z.ZodType>(schema: T) =>
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const config = z.object({
-  /** Objects under this prefix are loaded (must lie within the declared trigger prefix, `data/`). */
-  LANDING_PREFIX: z.string().default(DEFAULT_LANDING_PREFIX),
-  /** Objects ending in this (or this + `.gz`) are loaded. */
+  /** Objects under this prefix are loaded: the S3 notification's prefix filter. */
+  LANDING_PREFIX: z
+    .string()
+    .min(1, 'must not be empty: the pipeline writes reports and checkpoints in the same bucket')
+    .refine((p) => !p.startsWith(CHECKPOINTS_PREFIX), `must not lie under ${CHECKPOINTS_PREFIX}`)
+    .default(DEFAULT_LANDING_PREFIX),
+  /** Objects ending in this (or this + `.gz`) are loaded: the notification's suffix filter. */
   SUFFIX: z.string().min(1).default(DEFAULT_SUFFIX),
   KEY_COLUMN: z.string().min(1).default(DEFAULT_KEY_COLUMN),
   SORT_KEY_COLUMN: optional(z.string()),
@@ -61,8 +65,14 @@ export default definePipeline({
       memoryMb: 1024,
       timeoutSeconds: 900,
       triggers: [
-        onObjectCreated('landing', { prefix: DEFAULT_LANDING_PREFIX, suffix: DEFAULT_SUFFIX }),
-        onObjectCreated('landing', { prefix: DEFAULT_LANDING_PREFIX, suffix: `${DEFAULT_SUFFIX}.gz` }),
+        onObjectCreated('landing', {
+          prefix: { configKey: 'LANDING_PREFIX' },
+          suffix: { configKey: 'SUFFIX' },
+        }),
+        onObjectCreated('landing', {
+          prefix: { configKey: 'LANDING_PREFIX' },
+          suffix: { configKey: 'SUFFIX', append: '.gz' },
+        }),
         onObjectCreated('landing', { prefix: CHECKPOINTS_PREFIX, suffix: '.json' }),
       ],
       grants: [readWrite('landing'), remove('landing'), write('target'), publish('notifications')],
