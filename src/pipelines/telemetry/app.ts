@@ -239,11 +239,13 @@ export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
   app.get('/navigate/*', role('reader', 'browse'), navigate);
 
   app.get('/api/runs', role('reader', 'browse'), async (c) => {
-    const { index } = c.get('services');
+    const { config, index } = c.get('services');
     const query = parseRunQuery(c.req.query());
     const groupParam = c.req.query('group');
     const group = groupParam ? checkGroup(groupParam) : undefined;
-    return c.json(searchRuns(await index.listRuns(group), query), 200, NO_STORE);
+    // Paging and sorting reuse this instance's read of the group for a few seconds (run-index.ts).
+    const runs = await index.searchable(group, config.NAVIGATE_CACHE_SECONDS);
+    return c.json(searchRuns(runs, query), 200, NO_STORE);
   });
 
   app.get('/api/runs/:group/:run', role('reader', 'browse'), async (c) => {

@@ -2,6 +2,9 @@
  * The run index: one DynamoDB item per run (partition key `group`, sort key `run`), written
  * by POST /telemetry and updated by the upload indexer when a file lands in the bucket. A
  * group's runs are one Query; search filters and sorts those items, never the objects.
+ *
+ * Search reads a group's runs through a per-instance cache (see `searchable`): reading 10,000
+ * items costs about a second, filtering and sorting them a few milliseconds.
  */
 import {
   DeleteCommand,
@@ -13,11 +16,117 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { FileSummary, RunRecord } from './run-record.js';
 
+/** The attributes search filters, sorts and shows (search.ts); the rest stays in the table. */
+export const SEARCH_ATTRIBUTES = [
+  'group',
+  'run',
+  'run_uuid',
+  'run_tag',
+  'run_time',
+  'cloud_type',
+  'cluster_version',
+  'job_status',
+  'scenarios',
+  'files',
+] as const;
+export type SearchableRun = Pick<RunRecord, (typeof SEARCH_ATTRIBUTES)[number]>;
+
+const ALL_GROUPS = '\u0000all';
+
+/** Groups one instance keeps (the least recently read go first). */
+const MAX_CACHED_GROUPS = 50;
+
+interface CachedRuns {
+  readAt: number;
+  runs: readonly SearchableRun[];
+}
+
+/**
+ * What one instance (a warm Lambda, the local runtime's process) has read of one table.
+ * `generation` counts this instance's writes: a read that overlapped a write is not kept,
+ * and a request never joins a read that started before the last write.
+ */
+interface TableCache {
+  generation: number;
+  entries: Map<string, CachedRuns>;
+  reading: Map<string, { generation: number; runs: Promise<readonly SearchableRun[]> }>;
+}
+
+// Per endpoint and table, not per client: the API and the upload indexer share the module in
+// one instance (the local runtime's process) but sign with their own credentials.
+const MAX_CACHED_TABLES = 20;
+const caches = new Map<string, TableCache>();
+
+async function tableCache(db: DynamoDBDocumentClient, table: string): Promise<TableCache> {
+  const endpoint = await db.config.endpoint?.();
+  const where = endpoint
+    ? `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port ?? ''}${endpoint.path}`
+    : await db.config.region();
+  const key = `${where}\n${table}`;
+  let cache = caches.get(key);
+  if (!cache) {
+    if (caches.size >= MAX_CACHED_TABLES) caches.delete(caches.keys().next().value as string);
+    cache = { generation: 0, entries: new Map(), reading: new Map() };
+    caches.set(key, cache);
+  }
+  return cache;
+}
+
 export class RunIndex {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
+
+  private cached?: Promise<TableCache>;
+  private cache(): Promise<TableCache> {
+    this.cached ??= tableCache(this.db, this.table);
+    return this.cached;
+  }
+
+  /** After a write: this instance's next search of the group (or of every group) reads again. */
+  private async written(group: string): Promise<void> {
+    const cache = await this.cache();
+    cache.generation++;
+    cache.entries.delete(group);
+    cache.entries.delete(ALL_GROUPS);
+  }
+
+  /**
+   * The runs of a group (every group when undefined), with only the attributes search needs,
+   * reused for `maxAgeSeconds` by this instance. Writes through any RunIndex of this instance
+   * drop the group at once; writes by other instances (another Lambda instance, the upload
+   * indexer on AWS, a CLI process) show within `maxAgeSeconds`. 0 reads every time.
+   */
+  async searchable(group: string | undefined, maxAgeSeconds: number): Promise<readonly SearchableRun[]> {
+    const key = group ?? ALL_GROUPS;
+    const cache = await this.cache();
+    const now = Date.now();
+    const hit = cache.entries.get(key);
+    if (hit && now - hit.readAt < maxAgeSeconds * 1000) {
+      // Map order is insertion order: re-inserting keeps the groups in use.
+      cache.entries.delete(key);
+      cache.entries.set(key, hit);
+      return hit.runs;
+    }
+    const { generation } = cache;
+    const reading = cache.reading.get(key);
+    if (maxAgeSeconds > 0 && reading?.generation === generation) return reading.runs;
+    const runs = this.readRuns(group, [...SEARCH_ATTRIBUTES]);
+    cache.reading.set(key, { generation, runs });
+    try {
+      const found = await runs;
+      if (cache.generation === generation) {
+        cache.entries.delete(key);
+        if (cache.entries.size >= MAX_CACHED_GROUPS)
+          cache.entries.delete(cache.entries.keys().next().value as string);
+        cache.entries.set(key, { readAt: now, runs: found });
+      }
+      return found;
+    } finally {
+      if (cache.reading.get(key)?.runs === runs) cache.reading.delete(key);
+    }
+  }
 
   /** Writes a run's telemetry fields, keeping the files already recorded. */
   async putRun(record: RunRecord): Promise<void> {
@@ -39,6 +148,7 @@ export class RunIndex {
         ExpressionAttributeValues: values,
       }),
     );
+    await this.written(group);
   }
 
   /**
@@ -58,6 +168,7 @@ export class RunIndex {
             ExpressionAttributeValues: { ':file': file },
           }),
         );
+        await this.written(group);
         return;
       } catch (err) {
         if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
@@ -73,6 +184,7 @@ export class RunIndex {
             ExpressionAttributeValues: { ':files': { [name]: file } },
           }),
         );
+        await this.written(group);
         return;
       } catch (err) {
         // Someone created the map in between: add to it on the next round.
@@ -89,22 +201,42 @@ export class RunIndex {
 
   /** Every run of a group (one Query, paginated), or of every group (Scan) when `group` is undefined. */
   async listRuns(group?: string): Promise<RunRecord[]> {
-    const runs: RunRecord[] = [];
+    return (await this.readRuns(group)) as RunRecord[];
+  }
+
+  private async readRuns(group: string | undefined, attributes?: string[]): Promise<SearchableRun[]> {
+    // `group` and `run` are reserved words, so every projected name goes through a placeholder.
+    const names: Record<string, string> = {};
+    attributes?.forEach((name, i) => {
+      names[`#p${i}`] = name;
+    });
+    const projection = attributes && {
+      ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '),
+    };
+    const runs: SearchableRun[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page =
         group === undefined
-          ? await this.db.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }))
+          ? await this.db.send(
+              new ScanCommand({
+                TableName: this.table,
+                ExclusiveStartKey: start,
+                ...projection,
+                ...(projection ? { ExpressionAttributeNames: names } : {}),
+              }),
+            )
           : await this.db.send(
               new QueryCommand({
                 TableName: this.table,
                 KeyConditionExpression: '#g = :g',
-                ExpressionAttributeNames: { '#g': 'group' },
+                ExpressionAttributeNames: { '#g': 'group', ...names },
                 ExpressionAttributeValues: { ':g': group },
                 ExclusiveStartKey: start,
+                ...projection,
               }),
             );
-      runs.push(...((page.Items ?? []) as RunRecord[]));
+      runs.push(...((page.Items ?? []) as SearchableRun[]));
       start = page.LastEvaluatedKey;
     } while (start);
     return runs;
@@ -112,5 +244,6 @@ export class RunIndex {
 
   async deleteRun(group: string, run: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: { group, run } }));
+    await this.written(group);
   }
 }

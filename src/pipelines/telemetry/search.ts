@@ -1,7 +1,7 @@
 /** Run search: filters, sort and pagination over index records (a pure function, tested on its own). */
 import { MAX_PAGE_SIZE } from './constants.js';
 import { BadRequestError } from './errors.js';
-import type { RunRecord } from './run-record.js';
+import type { SearchableRun } from './run-index.js';
 
 export const SORT_KEYS = [
   'time',
@@ -104,7 +104,7 @@ export function parseRunQuery(params: Record<string, string | undefined>): RunQu
 }
 
 /** A run passed when every scenario exited 0 (krkn's job_status), if known. */
-export function passed(run: RunRecord): boolean | null {
+export function passed(run: Pick<SearchableRun, 'job_status' | 'scenarios'>): boolean | null {
   if (typeof run.job_status === 'boolean') return run.job_status;
   const statuses = (run.scenarios ?? []).map((s) => s.exit_status);
   if (statuses.length === 0 || statuses.some((s) => s === null)) return null;
@@ -113,7 +113,7 @@ export function passed(run: RunRecord): boolean | null {
 
 const has = (value: string | undefined, needle: string) => (value ?? '').toLowerCase().includes(needle);
 
-export function matches(run: RunRecord, query: RunQuery): boolean {
+export function matches(run: SearchableRun, query: RunQuery): boolean {
   if (query.q) {
     const q = query.q.toLowerCase();
     if (!has(run.run_tag, q) && !has(run.run, q) && !has(run.run_uuid, q)) return false;
@@ -129,7 +129,7 @@ export function matches(run: RunRecord, query: RunQuery): boolean {
   return true;
 }
 
-export function summarize(run: RunRecord): RunSummary {
+export function summarize(run: SearchableRun): RunSummary {
   const files = Object.values(run.files ?? {});
   return {
     group: run.group,
@@ -159,24 +159,34 @@ const SORT_VALUE: Record<SortKey, (r: RunSummary) => Comparable> = {
   size: (r) => r.total_size,
 };
 
-export function searchRuns(runs: readonly RunRecord[], query: RunQuery): RunPage {
+// The run index cache hands the same records to every search: summarize each once.
+const summaries = new WeakMap<SearchableRun, RunSummary>();
+function summaryOf(run: SearchableRun): RunSummary {
+  let found = summaries.get(run);
+  if (!found) {
+    found = summarize(run);
+    summaries.set(run, found);
+  }
+  return found;
+}
+
+export function searchRuns(runs: readonly SearchableRun[], query: RunQuery): RunPage {
   const value = SORT_VALUE[query.sort];
   const direction = query.order === 'asc' ? 1 : -1;
+  // Sort values computed once per run, not once per comparison.
   const found = runs
     .filter((r) => matches(r, query))
-    .map(summarize)
+    .map((r) => {
+      const summary = summaryOf(r);
+      return { summary, key: value(summary) };
+    })
     .sort((a, b) => {
-      const x = value(a);
-      const y = value(b);
-      const d = x < y ? -1 : x > y ? 1 : 0;
+      const d = a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+      if (d !== 0) return d * direction;
       // Ties keep a stable, meaningful order: newest run first.
-      return d !== 0
-        ? d * direction
-        : a.run < b.run
-          ? 1
-          : a.run > b.run
-            ? -1
-            : a.group.localeCompare(b.group);
+      const x = a.summary;
+      const y = b.summary;
+      return x.run < y.run ? 1 : x.run > y.run ? -1 : x.group.localeCompare(y.group);
     });
   const pages = Math.max(1, Math.ceil(found.length / query.pageSize));
   const start = (query.page - 1) * query.pageSize;
@@ -185,6 +195,6 @@ export function searchRuns(runs: readonly RunRecord[], query: RunQuery): RunPage
     page: query.page,
     pageSize: query.pageSize,
     pages,
-    runs: found.slice(start, start + query.pageSize),
+    runs: found.slice(start, start + query.pageSize).map((f) => f.summary),
   };
 }
