@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { fromResultV2, matchRoute, parseRoute, type Route, sortRoutes, toEventV2 } from './apigw.js';
 import type { InvocationEvents } from './events.js';
@@ -60,10 +60,14 @@ export function createGateway(options: GatewayOptions): Hono {
   );
   options.routes?.(app);
 
-  const limit = bodyLimit({
+  const bodyLimited = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => c.json({ message: 'Request Entity Too Large' }, 413),
   });
+  // GET and HEAD carry no body (serveRoute does not read one): asking the request for its
+  // body stream would build a full fetch Request for nothing.
+  const limit: MiddlewareHandler = (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : bodyLimited(c, next);
   for (const [name, mounted] of byPipeline) {
     const sorted = sortRoutes(mounted.map((m) => m.route));
     const fnOf = new Map(mounted.map((m) => [m.route, m.fn]));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { runInScope } from '../../core/invocation.js';
+import { type InvocationScope, runInScope } from '../../core/invocation.js';
 import { LOCAL_ACCOUNT_ID, type LocalFunction } from './functions.js';
 
 /** The attempt ran past the function's timeout (Lambda: "Task timed out after N seconds"). */
@@ -57,15 +57,31 @@ export async function invokeFunction(
   const requestId = options.requestId ?? randomUUID();
   const deadline = Date.now() + fn.timeoutMs;
   const context = lambdaContext(fn, options.region, deadline, requestId);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new FunctionTimeoutError(fn.timeoutMs)), fn.timeoutMs);
+  const run = runInScope(scopeOf(fn), async () => handler(event, context));
+  // One timer and one settle per attempt (no extra promise and race): whichever comes first
+  // wins, and a late settle of the other is ignored.
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new FunctionTimeoutError(fn.timeoutMs)), fn.timeoutMs);
+    run.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
-  try {
-    const run = runInScope({ env: fn.env, guard: fn.guard }, async () => handler(event, context));
-    run.catch(() => {}); // observed below; avoids an unhandled rejection after a timeout
-    return await Promise.race([run, timeout]);
-  } finally {
-    clearTimeout(timer);
+}
+
+// The scope object is the same for every attempt of a function.
+const scopes = new WeakMap<LocalFunction, InvocationScope>();
+function scopeOf(fn: LocalFunction): InvocationScope {
+  let scope = scopes.get(fn);
+  if (!scope) {
+    scope = { env: fn.env, guard: fn.guard };
+    scopes.set(fn, scope);
   }
+  return scope;
 }

@@ -121,8 +121,9 @@ export function createTelemetryApp(options: AppOptions): Hono<AppEnv> {
     }
     limiter('user', config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST).take(user.name);
     c.set('user', user);
-    await next();
+    // Before next(): set on a finished response, Hono would have to rebuild it (and its body).
     c.header('x-content-type-options', 'nosniff');
+    await next();
   });
 
   const role = (needed: Role, what: string) => async (c: Context<AppEnv>, next: Next) => {

@@ -54,14 +54,30 @@ function runIndex(env: Env): RunIndex {
   return new RunIndex(doc, resourceName(pipeline, 'index', env));
 }
 
-// readSecret caches the secret for minutes; this keeps the parsed form of the last text seen.
-let lastUsers: { text: string; users: UserTable } | undefined;
+// readSecret caches the secret for minutes (and hands out a copy each time); this keeps the
+// parsed form of the last secret seen, compared entry by entry (no serialization per request).
+let lastUsers: { name: string; secret: Record<string, unknown>; users: UserTable } | undefined;
 async function usersOf(env: Env, config: TelemetryConfig): Promise<UserTable> {
-  const name = config.USERS ? 'USERS (config)' : resourceName(pipeline, 'users', env);
-  const secret = config.USERS ? parseUsersConfig(config.USERS) : await readUsersSecret(env, name);
-  const text = JSON.stringify(secret);
-  if (lastUsers?.text !== text) lastUsers = { text, users: parseUsers(secret, name) };
+  if (config.USERS) return usersFromConfig(config.USERS);
+  const name = resourceName(pipeline, 'users', env);
+  const secret = await readUsersSecret(env, name);
+  if (lastUsers?.name !== name || !sameEntries(lastUsers.secret, secret))
+    lastUsers = { name, secret, users: parseUsers(secret, name) };
   return lastUsers.users;
+}
+
+// Config is fixed per environment: parsed once per distinct text.
+let configUsers: { text: string; users: UserTable } | undefined;
+function usersFromConfig(text: string): UserTable {
+  if (configUsers?.text !== text)
+    configUsers = { text, users: parseUsers(parseUsersConfig(text), 'USERS (config)') };
+  return configUsers.users;
+}
+
+function sameEntries(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
 function parseUsersConfig(text: string): Record<string, unknown> {
