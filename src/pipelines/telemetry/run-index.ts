@@ -4,7 +4,7 @@
  * group's runs are one Query; search filters and sorts those items, never the objects.
  *
  * Search reads a group's runs through a per-instance cache (see `searchable`): reading 10,000
- * items costs about a second, filtering and sorting them a few milliseconds.
+ * items costs about a second on the embedded endpoint, filtering and sorting them a few ms.
  */
 import {
   DeleteCommand,
@@ -48,6 +48,8 @@ interface CachedRuns {
  */
 interface TableCache {
   generation: number;
+  /** Writes under way in this instance. */
+  writing: number;
   entries: Map<string, CachedRuns>;
   reading: Map<string, { generation: number; runs: Promise<readonly SearchableRun[]> }>;
 }
@@ -66,10 +68,18 @@ async function tableCache(db: DynamoDBDocumentClient, table: string): Promise<Ta
   let cache = caches.get(key);
   if (!cache) {
     if (caches.size >= MAX_CACHED_TABLES) caches.delete(caches.keys().next().value as string);
-    cache = { generation: 0, entries: new Map(), reading: new Map() };
+    cache = { generation: 0, writing: 0, entries: new Map(), reading: new Map() };
     caches.set(key, cache);
   }
   return cache;
+}
+
+/** An item as UpdateItem returns it (ALL_NEW), cut to what search reads. */
+function searchable(out: { Attributes?: Record<string, unknown> }): SearchableRun {
+  const item = out.Attributes ?? {};
+  return Object.fromEntries(
+    SEARCH_ATTRIBUTES.filter((name) => name in item).map((name) => [name, item[name]]),
+  ) as unknown as SearchableRun;
 }
 
 export class RunIndex {
@@ -84,19 +94,43 @@ export class RunIndex {
     return this.cached;
   }
 
-  /** After a write: this instance's next search of the group (or of every group) reads again. */
-  private async written(group: string): Promise<void> {
+  /**
+   * Runs one write, then brings this instance's cached reads of the group (and of every group)
+   * up to date with the item as it now is (`null`: deleted). Overlapping writes may answer
+   * out of order, and a failed one may or may not have happened: then the reads are dropped.
+   */
+  private async write(group: string, run: string, send: () => Promise<SearchableRun | null>): Promise<void> {
     const cache = await this.cache();
-    cache.generation++;
-    cache.entries.delete(group);
-    cache.entries.delete(ALL_GROUPS);
+    const start = cache.generation;
+    cache.writing++;
+    let after: SearchableRun | null | undefined;
+    try {
+      after = await send();
+    } finally {
+      cache.writing--;
+      cache.generation++;
+      const alone = after !== undefined && cache.writing === 0 && cache.generation === start + 1;
+      for (const key of [group, ALL_GROUPS]) {
+        const entry = cache.entries.get(key);
+        if (!entry) continue;
+        if (!alone) {
+          cache.entries.delete(key);
+          continue;
+        }
+        // A new array: searches under way keep the one they were given.
+        const runs = entry.runs.filter((r) => r.group !== group || r.run !== run);
+        if (after) runs.push(after);
+        cache.entries.set(key, { readAt: entry.readAt, runs });
+      }
+    }
   }
 
   /**
    * The runs of a group (every group when undefined), with only the attributes search needs,
    * reused for `maxAgeSeconds` by this instance. Writes through any RunIndex of this instance
-   * drop the group at once; writes by other instances (another Lambda instance, the upload
-   * indexer on AWS, a CLI process) show within `maxAgeSeconds`. 0 reads every time.
+   * show at once (the cached runs take the written item); writes by other instances (another
+   * Lambda instance, the upload indexer on AWS, a CLI process) show within `maxAgeSeconds`.
+   * 0 reads every time.
    */
   async searchable(group: string | undefined, maxAgeSeconds: number): Promise<readonly SearchableRun[]> {
     const key = group ?? ALL_GROUPS;
@@ -139,16 +173,20 @@ export class RunIndex {
       values[`:v${i}`] = value;
       sets.push(`#a${i} = :v${i}`);
     });
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { group, run },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
+    await this.write(group, run, async () =>
+      searchable(
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { group, run },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      ),
     );
-    await this.written(group);
   }
 
   /**
@@ -158,33 +196,41 @@ export class RunIndex {
   async putFile(group: string, run: string, name: string, file: FileSummary): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { group, run },
-            UpdateExpression: 'SET #files.#name = :file',
-            ConditionExpression: 'attribute_exists(#files)',
-            ExpressionAttributeNames: { '#files': 'files', '#name': name },
-            ExpressionAttributeValues: { ':file': file },
-          }),
+        await this.write(group, run, async () =>
+          searchable(
+            await this.db.send(
+              new UpdateCommand({
+                TableName: this.table,
+                Key: { group, run },
+                UpdateExpression: 'SET #files.#name = :file',
+                ConditionExpression: 'attribute_exists(#files)',
+                ExpressionAttributeNames: { '#files': 'files', '#name': name },
+                ExpressionAttributeValues: { ':file': file },
+                ReturnValues: 'ALL_NEW',
+              }),
+            ),
+          ),
         );
-        await this.written(group);
         return;
       } catch (err) {
         if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
       }
       try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { group, run },
-            UpdateExpression: 'SET #files = :files',
-            ConditionExpression: 'attribute_not_exists(#files)',
-            ExpressionAttributeNames: { '#files': 'files' },
-            ExpressionAttributeValues: { ':files': { [name]: file } },
-          }),
+        await this.write(group, run, async () =>
+          searchable(
+            await this.db.send(
+              new UpdateCommand({
+                TableName: this.table,
+                Key: { group, run },
+                UpdateExpression: 'SET #files = :files',
+                ConditionExpression: 'attribute_not_exists(#files)',
+                ExpressionAttributeNames: { '#files': 'files' },
+                ExpressionAttributeValues: { ':files': { [name]: file } },
+                ReturnValues: 'ALL_NEW',
+              }),
+            ),
+          ),
         );
-        await this.written(group);
         return;
       } catch (err) {
         // Someone created the map in between: add to it on the next round.
@@ -243,7 +289,9 @@ export class RunIndex {
   }
 
   async deleteRun(group: string, run: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { group, run } }));
-    await this.written(group);
+    await this.write(group, run, async () => {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: { group, run } }));
+      return null;
+    });
   }
 }

@@ -127,6 +127,50 @@ describe('RunIndex.searchable', () => {
   });
 });
 
+describe('RunIndex writes in this instance', () => {
+  it('update the cached runs in place (no read of the group after a write)', async () => {
+    const index = new RunIndex(doc, table);
+    await index.putRun(record('patched', 1_700_000_000));
+    expect(await runsOf(index, 'patched')).toHaveLength(1);
+    // Written around RunIndex: this instance does not know of it until it reads the group again.
+    await other.send(new PutCommand({ TableName: table, Item: record('patched', 1_700_000_600, 'around') }));
+    await index.putRun(record('patched', 1_700_001_200, 'canary'));
+    expect(await runsOf(index, 'patched')).toEqual([
+      runFolder(1_700_000_000, undefined, 'nightly'),
+      runFolder(1_700_001_200, undefined, 'canary'),
+    ]);
+    // The cached item is the one written, cut to the search attributes.
+    const [canary] = (await index.searchable('patched', 60)).filter((r) => r.run_tag === 'canary');
+    expect(canary).toMatchObject({ run_tag: 'canary', files: {} });
+    expect(canary).not.toHaveProperty('build_url');
+    expect(await runsOf(index, 'patched', 0)).toHaveLength(3);
+  });
+
+  it('drop the cached runs when writes overlap (their answers may arrive out of order)', async () => {
+    const index = new RunIndex(doc, table);
+    const run = runFolder(1_700_000_000, undefined, 'nightly');
+    await index.putRun(record('overlapping', 1_700_000_000));
+    expect(await runsOf(index, 'overlapping')).toHaveLength(1);
+    await Promise.all(
+      ['a.tar', 'b.tar', 'c.tar'].map((name) =>
+        index.putFile('overlapping', run, name, { size: 1, modified: '' }),
+      ),
+    );
+    const [found] = await index.searchable('overlapping', 60);
+    expect(Object.keys(found?.files ?? {}).sort()).toEqual(['a.tar', 'b.tar', 'c.tar']);
+  });
+
+  it('drop the cached runs when a write fails', async () => {
+    const index = new RunIndex(doc, table);
+    await index.putRun(record('failing', 1_700_000_000));
+    expect(await runsOf(index, 'failing')).toHaveLength(1);
+    await other.send(new PutCommand({ TableName: table, Item: record('failing', 1_700_000_600) }));
+    const tooBig = { ...record('failing', 1_700_001_200), build_url: 'x'.repeat(500_000) };
+    await expect(index.putRun(tooBig)).rejects.toThrow();
+    expect(await runsOf(index, 'failing')).toHaveLength(2);
+  });
+});
+
 describe('GET /api/runs after writes in the same instance', () => {
   it('lists a run sent by POST /telemetry right after a search of its group', async () => {
     const search = async () => {
