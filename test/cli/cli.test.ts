@@ -15,17 +15,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the CLI in this process (fast) with the fixture pipelines and extra env, restoring env after. */
-async function runInProcess(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { ...env, TRIBUTARY_PIPELINES: FIXTURE_PIPELINES, DEBUG: '' }, extraEnv);
-  try {
-    return await runCliInProcess(args);
-  } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
-}
+/** Runs the CLI in this process (fast) with the fixture pipelines and extra env. */
+const runInProcess = (args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> =>
+  runCliInProcess(args, { ...env, TRIBUTARY_PIPELINES: FIXTURE_PIPELINES, DEBUG: '', ...extraEnv });
 
 describe('tributary: usage', () => {
   it.each([

@@ -8,11 +8,14 @@ export interface CliResult {
 }
 
 /**
- * Runs `tributary <args>` in this process, capturing what it prints: a child process would
+ * Runs `tributary <args>` in this process with `env` layered over the process environment
+ * (restored after), capturing what it prints: a child process would
  * cost seconds of TypeScript loading on 2 cores. Real processes are used where exit codes or
  * signals are what is tested.
  */
-export async function runCliInProcess(args: string[]): Promise<CliResult> {
+export async function runCliInProcess(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
@@ -29,5 +32,7 @@ export async function runCliInProcess(args: string[]): Promise<CliResult> {
   } finally {
     out.mockRestore();
     err.mockRestore();
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
   }
 }

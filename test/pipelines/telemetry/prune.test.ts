@@ -1,6 +1,6 @@
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../../helpers/cli.js';
 import { auth, runFolder, startTelemetry, type TelemetryRuntime, telemetryDoc } from './helpers.js';
 
 const DAY = 86_400;
@@ -34,29 +34,14 @@ describe('tributary telemetry prune', () => {
     await t?.close();
   });
 
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const saved = { ...process.env };
-    Object.assign(process.env, { ...t.env, TRIBUTARY_PIPELINES: '', DEBUG: '', LOG_LEVEL: 'ERROR' });
-    let stdout = '';
-    let stderr = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      stdout += String(chunk);
-      return true;
+  const cli = (args: string[]) =>
+    runCliInProcess(['telemetry', 'prune', ...args], {
+      ...t.env,
+      TRIBUTARY_PIPELINES: '',
+      DEBUG: '',
+      LOG_LEVEL: 'ERROR',
     });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      stderr += String(chunk);
-      return true;
-    });
-    try {
-      const code = await main(['node', 'tributary', 'telemetry', 'prune', ...args]);
-      return { code, stdout, stderr };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-      Object.assign(process.env, saved);
-    }
-  }
+
   const exists = (key: string) =>
     t.s3.send(new HeadObjectCommand({ Bucket: t.bucket, Key: key })).then(
       () => true,
