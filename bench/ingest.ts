@@ -31,6 +31,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Row, report } from './lib/report.js';
+import { runWrk as runWrkWith, type WrkResult } from './lib/wrk.js';
 
 const ROLE = process.env.INGEST_BENCH_ROLE;
 const WEEK = '2026-W47';
@@ -187,52 +188,18 @@ request = function()
 end`,
 };
 
-interface WrkResult {
-  'req/s': number;
-  'p50 ms': number;
-  'p99 ms': number;
-  errors: number;
-  [key: string]: number;
-}
-
-async function runWrk(
+const runWrk = (
   base: string,
   script: 'single' | 'batched',
   seconds: number,
   urlPath: string,
-): Promise<WrkResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'wrk-'));
-  const file = join(dir, `${script}.lua`);
-  writeFileSync(file, (LUA[script] as string).replace('"PATH"', JSON.stringify(urlPath)));
-  // Asynchronously: the server runs in this process. One wrk thread: the runtime (gateway,
-  // handler, dynalite) has one event loop, and wrk shares the 2 cores with it.
-  const child = spawn('wrk', ['-t1', '-c16', `-d${seconds}s`, '--latency', '-s', file, base]);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
+): Promise<WrkResult> =>
+  runWrkWith({
+    base,
+    lua: (LUA[script] as string).replace('"PATH"', JSON.stringify(urlPath)),
+    seconds,
+    debug: Boolean(process.env.INGEST_BENCH_DEBUG),
   });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  rmSync(dir, { recursive: true, force: true });
-  if (status !== 0) throw new Error(`wrk failed: ${stderr}`);
-  const out = { stdout };
-  const text = out.stdout;
-  if (process.env.INGEST_BENCH_DEBUG) process.stderr.write(text);
-  const ms = (label: string): number => {
-    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(text);
-    if (!m) return Number.NaN;
-    const v = Number(m[1]);
-    return Math.round((m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v) * 10) / 10;
-  };
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? Number.NaN);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
-  const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { 'req/s': Math.round(rps), 'p50 ms': ms('50'), 'p99 ms': ms('99'), errors };
-}
 
 /** Loads records spread over the bench week straight into the table; returns records/s. */
 async function load(endpoint: string, table: string, count: number): Promise<number> {

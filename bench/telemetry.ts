@@ -18,26 +18,18 @@
  *
  * Env: TELEMETRY_BENCH_SECONDS (per wrk run, default 15), TELEMETRY_BENCH_RUNS (default 10000).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Row, report } from './lib/report.js';
+import { runWrk as runWrkWith, type WrkResult } from './lib/wrk.js';
 
 const USER = 'krkn-bench';
 const PASSWORD = 'bench-password-0123';
 const GROUP = 'bench-10k';
 const UUID = '3f1e4b9c-5a2d-4c8e-9b7a-1d2e3f4a5b6c';
-
-interface WrkResult {
-  'req/s': number;
-  'p50 ms': number;
-  'p99 ms': number;
-  /** The server process's CPU time (user + system) per request: what the code costs, whatever the load. */
-  'server CPU µs/req': number;
-  errors: number;
-}
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -346,50 +338,13 @@ async function sequential(
   };
 }
 
-async function runWrk(
+const runWrk = (
   base: string,
-  name: string,
+  _name: string,
   lua: string,
   seconds: number,
   connections = 16,
-): Promise<WrkResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'wrk-'));
-  const file = join(dir, `${name}.lua`);
-  writeFileSync(file, lua);
-  // Asynchronously: the server runs in this process.
-  const cpu = process.cpuUsage();
-  const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', file, base]);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const used = process.cpuUsage(cpu);
-  rmSync(dir, { recursive: true, force: true });
-  if (status !== 0) throw new Error(`wrk failed: ${stderr}`);
-  if (process.env.TELEMETRY_BENCH_DEBUG) process.stderr.write(stdout);
-  const ms = (label: string): number => {
-    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(stdout);
-    if (!m) return Number.NaN;
-    const v = Number(m[1]);
-    return Math.round((m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v) * 10) / 10;
-  };
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-  const errors = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? Number.NaN);
-  return {
-    'req/s': Math.round(rps),
-    'p50 ms': ms('50'),
-    'p99 ms': ms('99'),
-    'server CPU µs/req': Math.round((used.user + used.system) / requests),
-    errors,
-  };
-}
+): Promise<WrkResult> =>
+  runWrkWith({ base, lua, seconds, connections, debug: Boolean(process.env.TELEMETRY_BENCH_DEBUG) });
 
 await main();
