@@ -1,22 +1,33 @@
-import { mkdir } from 'node:fs/promises';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
-import { Level } from 'level';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
-import { type AuthFailure, verifyRequest } from './sigv4.js';
+import type { EndpointOptions } from './endpoint.js';
 import { ensureTable } from './tables.js';
 import type { DynamoServer, DynamoServerOptions } from './types.js';
+import type { FromWorker, ToWorker } from './worker.js';
 
 const logger = createLogger('local-dynamodb');
 
+/** How long close() waits for the worker to flush LevelDB before it is terminated. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+const workers = new WeakMap<DynamoServer, Worker>();
+
+/** The thread serving an endpoint; for tests (not exported by index.ts). */
+export function endpointWorker(server: DynamoServer): Worker | undefined {
+  return workers.get(server);
+}
+
 /**
  * The embedded DynamoDB-compatible endpoint: dynalite behind a small wrapper so it can be
- * replaced. dynalite does not verify SigV4; the wrapper does when given `credentials`
- * (otherwise any credentials are accepted). Binds 127.0.0.1 unless told otherwise. See
- * docs/dynamodb-endpoint.md.
+ * replaced. It runs in a worker thread, so its HTTP parsing, validation and LevelDB work use
+ * another core than the runtime's gateway and functions. dynalite does not verify SigV4; the
+ * wrapper does when given `credentials` (otherwise any credentials are accepted). Binds
+ * 127.0.0.1 unless told otherwise. See docs/dynamodb-endpoint.md.
  */
 export async function startDynamoServer(options: DynamoServerOptions = {}): Promise<DynamoServer> {
   const host = options.host ?? '127.0.0.1';
@@ -25,24 +36,55 @@ export async function startDynamoServer(options: DynamoServerOptions = {}): Prom
     throw new ConfigError(`DynamoDB endpoint port must be an integer 0-65535, got ${port}`);
   }
   if (options.credentials?.length === 0) throw new ConfigError('DynamoDB endpoint: credentials is empty');
-  if (options.dataDir) await checkDataDirUsable(options.dataDir);
 
-  // Tables become ACTIVE at once: the local runtime creates them at startup and has no reason to wait.
-  const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const keys = options.credentials
-    ? new Map(options.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]))
-    : undefined;
-  containRequestErrors(server, keys);
-  try {
-    await listen(server, port, host);
-  } catch (err) {
-    // dynalite closes its store only through server.close(), which needs a listening server.
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    await closeServer(server);
-    throw err;
-  }
+  const endpoint: EndpointOptions = {
+    host,
+    port,
+    dataDir: options.dataDir,
+    credentials: options.credentials,
+  };
+  const worker = startWorker(endpoint);
+  let exited = false;
+  const exit = new Promise<number>((resolve) =>
+    worker.once('exit', (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
+  const bound = await new Promise<number>((resolve, reject) => {
+    const onMessage = (message: FromWorker) => {
+      worker.off('error', onError);
+      if (message.type === 'listening') resolve(message.port);
+      else if (message.type === 'failed')
+        reject(message.configError ? new ConfigError(message.message) : new Error(message.message));
+    };
+    const onError = (err: Error) => {
+      worker.off('message', onMessage);
+      reject(new Error(`DynamoDB endpoint failed to start: ${errorMessage(err)}`));
+    };
+    worker.once('message', onMessage);
+    worker.once('error', onError);
+    // Settles nothing once listening; otherwise a silent exit would leave the caller waiting.
+    void exit.then((code) =>
+      reject(new Error(`DynamoDB endpoint worker exited (code ${code}) before listening`)),
+    );
+  });
 
-  const bound = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  // The runtime must not die with its endpoint, nor lose it silently: say so, and let close() finish.
+  let failed = false;
+  worker.on('error', (err) => {
+    failed = true;
+    logger.error('DynamoDB endpoint worker failed; the endpoint is down', {
+      error: errorMessage(err),
+      stack: err.stack,
+    });
+  });
+  void exit.then((code) => {
+    if (!closing && !failed)
+      logger.error('DynamoDB endpoint worker exited unexpectedly; the endpoint is down', { code });
+  });
+
   const url = `http://${urlHost(host)}:${bound}`;
   // Only used to create tables.
   const admin = new DynamoDBClient({
@@ -52,8 +94,7 @@ export async function startDynamoServer(options: DynamoServerOptions = {}): Prom
     maxAttempts: 2,
   });
 
-  let closing: Promise<void> | undefined;
-  return {
+  const server: DynamoServer = {
     url,
     port: bound,
     host,
@@ -61,138 +102,36 @@ export async function startDynamoServer(options: DynamoServerOptions = {}): Prom
     close() {
       closing ??= (async () => {
         admin.destroy();
-        await closeServer(server);
+        if (exited) return;
+        worker.postMessage({ type: 'close' } satisfies ToWorker);
+        // The worker exits once dynalite has stopped listening and closed LevelDB.
+        const timer = setTimeout(() => {
+          logger.error('DynamoDB endpoint worker did not close in time; terminating it');
+          void worker.terminate();
+        }, CLOSE_TIMEOUT_MS);
+        await exit;
+        clearTimeout(timer);
       })();
       return closing;
     },
   };
+  workers.set(server, worker);
+  return server;
 }
 
 /**
- * LevelDB allows one open handle per directory. dynalite opens it lazily and, when it is
- * locked, fails later with an uncaught iterator error; open it once here to fail clearly.
+ * Built (dist/) the worker is plain JavaScript. From TypeScript sources (vitest, tsx) a fresh
+ * worker thread cannot load worker.ts by itself: it registers tsx's loader (a devDependency)
+ * first (tsx's `--import` hook does not reach worker threads).
  */
-async function checkDataDirUsable(dataDir: string): Promise<void> {
-  try {
-    await mkdir(dataDir, { recursive: true });
-  } catch (err) {
-    throw new ConfigError(`DynamoDB data dir ${dataDir} cannot be created: ${errorMessage(err)}`);
-  }
-  const db = new Level(dataDir);
-  try {
-    await db.open();
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    const why =
-      cause?.code === 'LEVEL_LOCKED'
-        ? 'it is in use by another process or server'
-        : errorMessage(cause ?? err);
-    throw new ConfigError(`DynamoDB data dir ${dataDir} cannot be opened: ${why}`);
-  }
-  await db.close();
-}
-
-/**
- * dynalite rethrows request stream errors (`req.on('error', err => { throw err })`), so a
- * client hanging up mid-request takes the whole process down, and a synchronous throw while
- * validating a request does too. Swallow the former (the client is gone) and answer the
- * latter with a 500, like DynamoDB's InternalServerError.
- *
- * With `keys`, the body is held back until it is complete, its SigV4 signature checked, and
- * only then replayed to dynalite (which buffers whole bodies anyway, up to 16 MB).
- */
-function containRequestErrors(server: Server, keys?: ReadonlyMap<string, string>): void {
-  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
-  server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const emit = req.emit;
-    const held: Buffer[] | undefined = keys && req.method === 'POST' ? [] : undefined;
-    let heldBytes = 0;
-    req.emit = function guardedEmit(this: IncomingMessage, event: string | symbol, ...args: unknown[]) {
-      if (event === 'error') {
-        res.destroy();
-        return true;
-      }
-      try {
-        if (held && keys && heldBytes <= MAX_VERIFIED_BODY) {
-          if (event === 'data') {
-            const chunk = args[0] as Buffer;
-            held.push(chunk);
-            heldBytes += chunk.length;
-            // Too big to be a DynamoDB request: let dynalite answer it (413) unverified.
-            if (heldBytes > MAX_VERIFIED_BODY) for (const c of held.splice(0)) emit.call(this, 'data', c);
-            return true;
-          }
-          if (event === 'end') {
-            const refused = verifyRequest(this, Buffer.concat(held), keys);
-            if (refused) {
-              answerAuthFailure(res, refused);
-              return true;
-            }
-            for (const c of held.splice(0)) emit.call(this, 'data', c);
-          }
-        }
-        return emit.call(this, event, ...args);
-      } catch (err) {
-        logger.error('DynamoDB endpoint failed on a request', { error: errorMessage(err) });
-        answerInternalError(res);
-        return true;
-      }
-    } as IncomingMessage['emit'];
-    for (const handler of handlers) handler(req, res);
-  });
-}
-
-/** dynalite's own request size limit. */
-const MAX_VERIFIED_BODY = 16 * 1024 * 1024;
-
-function answerAuthFailure(res: ServerResponse, failure: AuthFailure): void {
-  const body = JSON.stringify({ __type: failure.type, message: failure.message });
-  res.writeHead(400, {
-    'Content-Type': 'application/x-amz-json-1.0',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
-}
-
-function answerInternalError(res: ServerResponse): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({
-    __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
-    message: 'The local DynamoDB endpoint failed on this request',
-  });
-  res.writeHead(500, {
-    'Content-Type': 'application/x-amz-json-1.0',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
-}
-
-/** dynalite's close stops listening, waits for pending LevelDB writes, then closes the store. */
-async function closeServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve, reject) =>
-    server.close((err) => (err ? reject(err) : resolve())),
-  );
-  // Idle keep-alive sockets would otherwise hold close() open until they time out.
-  server.closeIdleConnections();
-  await closed;
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'the address is in use' : errorMessage(err);
-      reject(new ConfigError(`DynamoDB endpoint cannot listen on ${host}:${port}: ${why}`));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+function startWorker(workerData: EndpointOptions): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./worker.js', import.meta.url), { workerData });
+  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true, workerData });
 }
 
 /** What a client dials: the wildcard addresses are reached through loopback. */

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
@@ -20,9 +21,10 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
 import { type DynamoServer, startDynamoServer } from '../../../src/local/dynamodb/index.js';
+import { endpointWorker } from '../../../src/local/dynamodb/server.js';
 
 const ITEMS = {
   name: 'items',
@@ -450,6 +452,30 @@ describe('embedded DynamoDB endpoint (on disk)', () => {
     // The failed start released the LevelDB lock.
     const retry = await startDynamoServer({ dataDir });
     await retry.close();
+  });
+
+  it('runs in a worker thread whose failure is logged, leaves this process running, and close() still resolves', async () => {
+    const server = await startDynamoServer({});
+    const worker = endpointWorker(server);
+    expect(worker?.threadId).toBeGreaterThan(0);
+    const spy = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+    let logged: unknown[] = [];
+    try {
+      // A message the worker cannot read makes it throw: an uncaught error inside the thread.
+      const exited = new Promise((resolve) => worker?.once('exit', resolve));
+      worker?.postMessage(null);
+      await exited;
+      logged = spy.mock.calls.map(([message]) => message);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(logged).toEqual(['DynamoDB endpoint worker failed; the endpoint is down']);
+    const client = clientFor(server);
+    await expect(client.send(new ScanCommand({ TableName: 'anything' }))).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+    client.destroy();
+    await expect(server.close()).resolves.toBeUndefined();
   });
 
   it('close is idempotent', async () => {
