@@ -1,6 +1,7 @@
 import type { Trigger } from '../core/triggers.js';
 import { type LocalConfig, physicalName } from '../local/config.js';
 import type { LocalFunction } from '../local/runtime/functions.js';
+import { keyFilterOf } from '../local/runtime/router.js';
 import type { Aggregates, FunctionSummary } from './aggregates.js';
 
 export interface TriggerView {
@@ -115,7 +116,8 @@ function describeTriggers(
   for (const trigger of fn.spec.triggers) {
     if (trigger.kind === 's3') {
       const bucket = physicalName(config, fn.pipeline, trigger.bucket);
-      const filter = `${trigger.prefix ?? ''}*${trigger.suffix ?? ''}`;
+      const { prefix, suffix } = keyFilterOf(fn, trigger);
+      const filter = `${prefix}*${suffix}`;
       views.push({ kind: 's3', text: `${trigger.events.join(', ')} s3://${bucket}/${filter}` });
     } else if (trigger.kind === 'schedule') {
       const schedule = schedules[scheduleIndex++];
