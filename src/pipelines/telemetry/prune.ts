@@ -3,7 +3,7 @@
  * asked — deleted (every object of the run, then its index record). A run's time is the
  * `<unix_ts>` of krkn's folder name, else its newest object's LastModified.
  */
-import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { RunIndex } from './run-index.js';
 import { parseRunFolder } from './run-record.js';
 import { listLevel } from './storage.js';
@@ -80,20 +80,11 @@ async function objectsOf(
   prefix: string,
 ): Promise<{ key: string; size: number; modified: number }[]> {
   const out: { key: string; size: number; modified: number }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
     for (const o of page.Contents ?? []) {
       if (o.Key) out.push({ key: o.Key, size: o.Size ?? 0, modified: o.LastModified?.getTime() ?? 0 });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
 
@@ -83,15 +84,7 @@ export async function listRunFiles(
   max = 10_000,
 ): Promise<StoredFile[]> {
   const files: StoredFile[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
     for (const o of page.Contents ?? []) {
       if (!o.Key) continue;
       files.push({
@@ -101,8 +94,8 @@ export async function listRunFiles(
         modified: o.LastModified?.toISOString() ?? '',
       });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token && files.length < max);
+    if (files.length >= max) break;
+  }
   return files;
 }
 
