@@ -12,6 +12,7 @@ import {
   DEFAULT_TIMEOUT_SECONDS,
   type FunctionSpec,
   functionId,
+  metricsNamespaceOf,
   type Pipeline,
 } from '../core/pipeline.js';
 import type { HandlerBundles } from './bundle.js';
@@ -54,6 +55,8 @@ export class PipelineFunction extends Construct {
   readonly id: string;
   readonly timeoutSeconds: number;
   readonly async: boolean;
+  /** Metric namespaces the function may write (config keys resolved). */
+  readonly metricNamespaces: string[];
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
@@ -61,6 +64,9 @@ export class PipelineFunction extends Construct {
     this.id = functionId(pipeline, name);
     this.timeoutSeconds = spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     this.async = isAsync(spec);
+    this.metricNamespaces = spec.grants.flatMap((g) =>
+      g.kind === 'metrics' ? [metricsNamespaceOf(g, {})] : [],
+    );
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: stage.logRetentionDays as logs.RetentionDays,
@@ -141,7 +147,7 @@ export class PipelineFunction extends Construct {
       if (grant.kind === 'metrics') {
         Validations.of(this.role).acknowledge({
           id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-          reason: `cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to namespace ${grant.namespace} by condition.`,
+          reason: `cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to namespace ${metricsNamespaceOf(grant, {})} by condition.`,
         });
         continue;
       }

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { ConfigError } from '../core/errors.js';
 import { type Access, actionsFor, type Grant } from '../core/grants.js';
+import { metricsNamespaceOf } from '../core/pipeline.js';
 import type { CloudResource, KmsService } from './resources.js';
 
 /**
@@ -25,7 +26,8 @@ export function grantStatements(
   };
   for (const grant of grants) {
     if (grant.kind === 'metrics') {
-      const statement = metricsStatement(grant.namespace);
+      // The cloud app passes grants resolved against the stage's config (resolveGrants).
+      const statement = metricsStatement(metricsNamespaceOf(grant, {}));
       statement.sid = unique(statement.sid ?? 'PutMetrics');
       statements.push(statement);
       continue;

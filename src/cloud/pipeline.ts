@@ -4,7 +4,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { functionId, type Pipeline, s3FilterOf, scheduleExpressionOf } from '../core/pipeline.js';
+import {
+  functionId,
+  type Pipeline,
+  resolveGrants,
+  s3FilterOf,
+  scheduleExpressionOf,
+} from '../core/pipeline.js';
 import { FunctionAlarms, QueueAlarms } from './alarms.js';
 import type { HandlerBundles } from './bundle.js';
 import { PipelineFunction } from './function.js';
@@ -68,7 +74,7 @@ export class CloudPipeline extends Construct {
       const fn = new PipelineFunction(functionScope, name, {
         pipeline,
         name,
-        spec,
+        spec: { ...spec, grants: resolveGrants(spec.grants, config.parsed) },
         stage,
         entry: props.entry,
         bundles: props.bundles,

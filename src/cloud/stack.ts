@@ -116,11 +116,8 @@ export class TributaryStack extends Stack {
       this.pipelines.map((p) => [p.node.id, p.functions]),
     );
     const namespaces = new Set<string>();
-    for (const p of props.pipelines) {
-      for (const fn of Object.values(p.functions)) {
-        for (const g of fn.grants) if (g.kind === 'metrics') namespaces.add(g.namespace);
-      }
-    }
+    for (const fns of functions.values())
+      for (const fn of fns) for (const n of fn.metricNamespaces) namespaces.add(n);
     new StageDashboard(this, 'Dashboard', { stage, functions, metricNamespaces: [...namespaces].sort() });
 
     new CfnOutput(this, 'AlertsTopicArn', {

@@ -13,10 +13,13 @@ export interface ResourceGrant<R extends string = string> {
   access: Access[];
 }
 
-/** CloudWatch PutMetricData has no resource ARN; it is scoped by namespace condition instead. */
+/**
+ * CloudWatch PutMetricData has no resource ARN; it is scoped by namespace condition instead.
+ * The namespace may be the value of a config key, resolved when the cloud app synthesizes.
+ */
 export interface MetricsGrant {
   kind: 'metrics';
-  namespace: string;
+  namespace: string | { configKey: string };
 }
 
 export type Grant<R extends string = string> = ResourceGrant<R> | MetricsGrant;
@@ -51,7 +54,10 @@ export const publish = <R extends string>(resource: R): ResourceGrant<R> => ({
   resource,
   access: ['publish'],
 });
-export const putMetrics = (namespace: string): MetricsGrant => ({ kind: 'metrics', namespace });
+export const putMetrics = (namespace: MetricsGrant['namespace']): MetricsGrant => ({
+  kind: 'metrics',
+  namespace,
+});
 
 /** IAM actions per resource kind and access. Object-level and bucket-level S3 actions both live here. */
 export const IAM_ACTIONS: Record<ResourceKind, Partial<Record<Access, string[]>>> = {

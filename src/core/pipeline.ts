@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from './errors.js';
-import { type Grant, IAM_ACTIONS } from './grants.js';
+import { type Grant, IAM_ACTIONS, type MetricsGrant } from './grants.js';
 import { currentEnv, type Env } from './invocation.js';
 import type { Resource } from './resources.js';
 import { parseSchedule } from './schedule.js';
@@ -114,6 +114,12 @@ function validatePipeline<R extends Record<string, Resource>>(spec: PipelineSpec
       }
     }
     for (const grant of fn.grants) {
+      if (grant.kind === 'metrics' && typeof grant.namespace === 'object') {
+        if (!(grant.namespace.configKey in spec.config.shape))
+          fail(
+            `${at}: metrics namespace config key "${grant.namespace.configKey}" is not in the config schema`,
+          );
+      }
       if (grant.kind !== 'resource') continue;
       const resource = spec.resources[grant.resource];
       if (!resource) fail(`${at}: grant names "${grant.resource}", which is not a declared resource`);
@@ -145,6 +151,22 @@ export function readConfig<C extends ConfigSchema>(
     (issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`,
   );
   throw new ConfigError(`pipeline "${pipeline.name}" config is invalid — ${problems.join('; ')}`);
+}
+
+/** A metrics grant's namespace, resolving a config key. */
+export function metricsNamespaceOf(grant: MetricsGrant, config: Record<string, unknown>): string {
+  if (typeof grant.namespace === 'string') return grant.namespace;
+  const value = config[grant.namespace.configKey];
+  if (typeof value !== 'string' || value === '')
+    throw new ConfigError(`config ${grant.namespace.configKey} must be a metric namespace`);
+  return value;
+}
+
+/** Grants with every config key resolved (what the cloud app turns into IAM). */
+export function resolveGrants(grants: readonly Grant[], config: Record<string, unknown>): Grant[] {
+  return grants.map((g) =>
+    g.kind === 'metrics' ? { kind: 'metrics', namespace: metricsNamespaceOf(g, config) } : g,
+  );
 }
 
 /** An S3 trigger's key filter, resolving config keys. */

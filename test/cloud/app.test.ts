@@ -2,7 +2,13 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stageConfigs } from '../../src/cloud/stages.js';
 import { actionsFor, type Grant } from '../../src/core/grants.js';
-import { definePipeline, type Pipeline, scheduleExpressionOf } from '../../src/core/pipeline.js';
+import {
+  definePipeline,
+  metricsNamespaceOf,
+  type Pipeline,
+  readConfig,
+  scheduleExpressionOf,
+} from '../../src/core/pipeline.js';
 import { pipelines as registered } from '../../src/pipelines/index.js';
 import everything from './fixtures/everything/pipeline.js';
 import {
@@ -99,8 +105,10 @@ describe('cloud app synth (offline, every stage, cdk-nag AwsSolutions)', () => {
       const metricStatements = statements.filter((s) =>
         asArray(s.Action).includes('cloudwatch:PutMetricData'),
       );
+      // A namespace from a config key is the stage's value (devl sets none: the default).
+      const defaults = () => readConfig(pipeline, {}) as Record<string, unknown>;
       expect(metricStatements.map((s) => s.Condition.StringEquals['cloudwatch:namespace'])).toEqual(
-        metrics.map((g) => g.namespace),
+        metrics.map((g) => metricsNamespaceOf(g, typeof g.namespace === 'string' ? {} : defaults())),
       );
 
       // Nothing broad: no service wildcards, Resource * only for PutMetricData.

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../../src/core/errors.js';
-import { actionsFor, iamActionForCommand, read, write } from '../../src/core/grants.js';
+import { actionsFor, iamActionForCommand, putMetrics, read, write } from '../../src/core/grants.js';
 import {
   definePipeline,
   type PipelineSpec,
   readConfig,
+  resolveGrants,
   resourceName,
   s3FilterOf,
 } from '../../src/core/pipeline.js';
@@ -133,6 +134,17 @@ describe('triggers and grants', () => {
     });
     expect(s3FilterOf(onObjectCreated('landing'), {})).toEqual({ prefix: '', suffix: '' });
     expect(() => s3FilterOf(trigger, { SUFFIX: '.csv' })).toThrow('config PREFIX must be a string');
+  });
+
+  it('resolves a metrics namespace from a config key', () => {
+    const grants = [putMetrics({ configKey: 'NAMESPACE' }), putMetrics('Fixed'), read('landing')];
+
+    expect(resolveGrants(grants, { NAMESPACE: 'Mine' })).toEqual([
+      { kind: 'metrics', namespace: 'Mine' },
+      { kind: 'metrics', namespace: 'Fixed' },
+      read('landing'),
+    ]);
+    expect(() => resolveGrants(grants, {})).toThrow('config NAMESPACE must be a metric namespace');
   });
 
   it('refuses an S3 filter config key the schema does not have', () => {

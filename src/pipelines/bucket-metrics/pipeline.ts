@@ -3,7 +3,7 @@ import { definePipeline } from '../../core/pipeline.js';
 import { bucket, secret } from '../../core/resources.js';
 import { onObjectCreated, onSchedule } from '../../core/triggers.js';
 import { bucketMetricsConfig } from './config.js';
-import { CHECKPOINT_PREFIX, DEFAULT_NAMESPACE, RUN_NAMESPACE } from './constants.js';
+import { CHECKPOINT_PREFIX, RUN_NAMESPACE } from './constants.js';
 
 /**
  * Every bucket's true size and object count in an S3-compatible store (Lyve Cloud, MinIO,
@@ -32,7 +32,7 @@ export default definePipeline({
         read('store'),
         readWrite('state'),
         remove('state'),
-        putMetrics(DEFAULT_NAMESPACE),
+        putMetrics({ configKey: 'NAMESPACE' }),
         putMetrics(RUN_NAMESPACE),
       ],
     },
