@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { S3_STORE_SECRET_KEYS } from '../../clients/index.js';
 import { TributaryError, UsageError } from '../../core/errors.js';
 import { type Env, runInScope } from '../../core/invocation.js';
 import { emitMetrics } from '../../core/metrics.js';
@@ -29,6 +28,7 @@ import {
   UnknownBucketError,
 } from '../../pipelines/bucket-metrics/index.js';
 import bucketMetrics from '../../pipelines/bucket-metrics/pipeline.js';
+import { formatBytes, readStoreSecretFile } from '../format.js';
 import { loadPipelines } from '../registry.js';
 
 const FUNCTION_ID = 'bucket-metrics.collect';
@@ -196,7 +196,7 @@ async function inCollectScope<T>(
   secretFile: string | undefined,
   work: (fn: LocalFunction) => Promise<T>,
 ): Promise<T> {
-  const secret = secretFile ? readSecretFile(secretFile) : undefined;
+  const secret = secretFile ? readStoreSecretFile('--endpoint-secret-file', secretFile) : undefined;
   const pipelines = await loadPipelines();
   const config = loadConfig({ pipelines });
   const known = enabledPipelines(config, pipelines).flatMap((p) =>
@@ -246,50 +246,9 @@ async function inCollectScope<T>(
   }
 }
 
-function readSecretFile(file: string): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `--endpoint-secret-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new UsageError(`--endpoint-secret-file ${file} is not JSON`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`--endpoint-secret-file ${file} must hold a JSON object`);
-  }
-  const required = [
-    S3_STORE_SECRET_KEYS.accessKey,
-    S3_STORE_SECRET_KEYS.secretKey,
-    S3_STORE_SECRET_KEYS.endpoint,
-  ];
-  const missing = required.filter((k) => typeof (value as Record<string, unknown>)[k] !== 'string');
-  if (missing.length > 0) {
-    throw new UsageError(`--endpoint-secret-file ${file} lacks ${missing.join(', ')} (strings)`);
-  }
-  return value as Record<string, string>;
-}
-
 function terminalProgress(): (line: string, done: boolean) => void {
   if (!process.stderr.isTTY) return (line, done) => done && process.stderr.write(`${line}\n`);
   return (line, done) => process.stderr.write(`\r\x1b[2K${line}${done ? '\n' : ''}`);
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** One row per bucket, then the total; errors in the last column. */

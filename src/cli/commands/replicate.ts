@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { unguardedS3Client } from '../../clients/factory.js';
-import { resolveSettings, S3_STORE_SECRET_KEYS, s3Client } from '../../clients/index.js';
+import { resolveSettings, s3Client } from '../../clients/index.js';
 import { TributaryError, UsageError } from '../../core/errors.js';
 import { type AccessGuard, type Env, runInScope } from '../../core/invocation.js';
 import { readConfig } from '../../core/pipeline.js';
@@ -24,6 +24,7 @@ import {
   verifyReplica,
 } from '../../pipelines/replication/index.js';
 import replication from '../../pipelines/replication/pipeline.js';
+import { formatBytes, readStoreSecretFile } from '../format.js';
 import { loadPipelines } from '../registry.js';
 
 const FUNCTION_ID = 'replication.replicate';
@@ -170,7 +171,9 @@ interface Scope {
 async function inReplicationScope<T>(opts: CommonOptions, work: (scope: Scope) => Promise<T>): Promise<T> {
   checkBucketName('--source', opts.source);
   if (opts.targetBucket !== undefined) checkBucketName('--target-bucket', opts.targetBucket);
-  const secret = opts.targetSecretFile ? readSecretFile(opts.targetSecretFile) : undefined;
+  const secret = opts.targetSecretFile
+    ? readStoreSecretFile('--target-secret-file', opts.targetSecretFile)
+    : undefined;
   const sourceEndpoint = opts.sourceEndpoint ? sourceSettings(opts.sourceEndpoint) : undefined;
   const pipelines = await loadPipelines();
   const config = loadConfig({ pipelines });
@@ -287,36 +290,6 @@ function checkBucketName(flag: string, name: string): void {
   }
 }
 
-function readSecretFile(file: string): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `--target-secret-file ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new UsageError(`--target-secret-file ${file} is not JSON`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`--target-secret-file ${file} must hold a JSON object`);
-  }
-  const required = [
-    S3_STORE_SECRET_KEYS.accessKey,
-    S3_STORE_SECRET_KEYS.secretKey,
-    S3_STORE_SECRET_KEYS.endpoint,
-  ];
-  const missing = required.filter((k) => typeof (value as Record<string, unknown>)[k] !== 'string');
-  if (missing.length > 0)
-    throw new UsageError(`--target-secret-file ${file} lacks ${missing.join(', ')} (strings)`);
-  return value as Record<string, string>;
-}
-
 /** A terminal gets one line rewritten in place; a log gets a line every 10 s and the last one. */
 function terminalProgress(): (line: string, done: boolean) => void {
   if (process.stderr.isTTY)
@@ -349,17 +322,6 @@ export function progressLine(p: BackfillProgress, started: number): string {
     `copied ${p.copied}, skipped ${p.skipped}${p.missing ? `, gone ${p.missing}` : ''}${p.failed ? `, FAILED ${p.failed}` : ''}`,
     `ETA ${formatDuration(eta)}`,
   ].join(' · ');
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function formatDuration(seconds: number): string {
