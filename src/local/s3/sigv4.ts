@@ -216,21 +216,8 @@ function fromHeader(
   const key = signingKey(secret, cred.date, cred.region, cred.service);
   const headersBlock = canonicalHeaders(req, signed);
   const queryString = canonicalQuery(query);
-  for (const uri of canonicalUris(target.rawPath)) {
-    const canonical = `${target.method}\n${uri}\n${queryString}\n${headersBlock}\n${signedHeaders}\n${payloadHash}`;
-    const expected = hmacHex(key, `${ALGORITHM}\n${amzDate}\n${cred.scope}\n${sha256Hex(canonical)}`);
-    if (signaturesEqual(expected, signature)) {
-      return {
-        accessKeyId: cred.accessKeyId,
-        payloadHash,
-        signingKey: key,
-        amzDate,
-        scope: cred.scope,
-        signature,
-      };
-    }
-  }
-  throw errors.signatureDoesNotMatch();
+  const canonicalTail = `${queryString}\n${headersBlock}\n${signedHeaders}\n${payloadHash}`;
+  return matchSignature(target, canonicalTail, { key, amzDate, cred, signature, payloadHash });
 }
 
 function fromQuery(
@@ -272,13 +259,28 @@ function fromQuery(
   const headersBlock = canonicalHeaders(req, signed);
   const queryString = canonicalQuery(query, 'X-Amz-Signature');
   const canonicalPayload = q.has('X-Amz-Content-Sha256') ? payloadHash : UNSIGNED_PAYLOAD;
+  const canonicalTail = `${queryString}\n${headersBlock}\n${signedHeaders}\n${canonicalPayload}`;
+  return matchSignature(target, canonicalTail, { key, amzDate, cred, signature, payloadHash });
+}
+
+/**
+ * Checks the signature against the canonical request for each spelling of the path clients
+ * sign (see canonicalUris); `canonicalTail` is everything after the path. Header and
+ * presigned requests differ only in that tail.
+ */
+function matchSignature(
+  target: RawTarget,
+  canonicalTail: string,
+  signed: { key: Buffer; amzDate: string; cred: Credential; signature: string; payloadHash: string },
+): Authenticated {
+  const { key, amzDate, cred, signature } = signed;
   for (const uri of canonicalUris(target.rawPath)) {
-    const canonical = `${target.method}\n${uri}\n${queryString}\n${headersBlock}\n${signedHeaders}\n${canonicalPayload}`;
+    const canonical = `${target.method}\n${uri}\n${canonicalTail}`;
     const expected = hmacHex(key, `${ALGORITHM}\n${amzDate}\n${cred.scope}\n${sha256Hex(canonical)}`);
     if (signaturesEqual(expected, signature)) {
       return {
         accessKeyId: cred.accessKeyId,
-        payloadHash,
+        payloadHash: signed.payloadHash,
         signingKey: key,
         amzDate,
         scope: cred.scope,
