@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { syncDir, writeFileDurably, writeFileDurablyAsync } from '../state.js';
+import { syncDir, syncDirGrouped, writeFileDurably, writeFileDurablyAsync } from '../state.js';
 
 /**
  * Durable queues as a directory of JSON files, one per entry.
@@ -174,11 +174,18 @@ export class DeadLetterQueue {
     return this.letters.remove(id);
   }
 
-  /** Called by the invoker after the last failed attempt: durably into the DLQ, then out of the queue. */
+  /**
+   * Called by the invoker after the last failed attempt. The letter replaces the queue file,
+   * which then moves into the DLQ in one rename: the entry is never in both, so a redrive
+   * (same id, back into the queue) cannot be undone by a burial still finishing. A crash
+   * between the two steps leaves the letter queued: one more attempt, at least once as Lambda.
+   */
   async bury(entry: QueueEntry, error: AttemptError): Promise<DeadLetter> {
     const letter: DeadLetter = { ...entry, failedAt: error.at, error };
-    await this.letters.write(letter);
-    await this.queue.delete(entry.id);
+    await this.queue.write(letter);
+    await mkdir(this.letters.dir, { recursive: true });
+    await rename(this.queue.file(entry.id), this.letters.file(entry.id));
+    await Promise.all([syncDirGrouped(this.letters.dir), syncDirGrouped(this.queue.dir)]);
     return letter;
   }
 }

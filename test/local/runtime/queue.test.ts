@@ -94,6 +94,20 @@ describe('DeadLetterQueue', () => {
     expect(dlq.queue.depth()).toBe(2);
   });
 
+  it('moves a burial into the DLQ in one step, so a redrive right after it is kept', async () => {
+    const paths = statePaths(root);
+    const dlq = new DeadLetterQueue(paths.dlq, paths.queue);
+    const entry = newEntry('p.a', { key: 'p.a' });
+    dlq.queue.put(entry);
+
+    await dlq.bury({ ...entry, attempts: 3 }, describeError(new Error('x')));
+    expect(dlq.queue.depth()).toBe(0);
+    dlq.redrive(entry.id);
+
+    expect(dlq.queue.list()).toMatchObject([{ id: entry.id, attempts: 0 }]);
+    expect(dlq.depth()).toBe(0);
+  });
+
   it('redrives nothing for an unknown id and discards by id', async () => {
     const paths = statePaths(root);
     const dlq = new DeadLetterQueue(paths.dlq, paths.queue);
