@@ -40,6 +40,9 @@ describe('s3Client resolved configuration', () => {
     expect(client.config.retryMode).toBe('adaptive');
     expect(await client.config.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
     expect(await client.config.responseChecksumValidation()).toBe('WHEN_REQUIRED');
+    // Per-class middleware resolution, and no logger middleware feeding a no-op logger.
+    expect(client.config.cacheMiddleware).toBe(true);
+    expect(client.middlewareStack.identify().some((m) => m.startsWith('loggerMiddleware'))).toBe(false);
   });
 
   it('on AWS: no endpoint override, virtual-hosted style, WHEN_SUPPORTED checksums', async () => {
@@ -232,6 +235,21 @@ describe('DynamoDB clients against the embedded endpoint', () => {
     expect(String(stored?.big)).toBe(big);
     expect(stored).not.toHaveProperty('note');
     expect(queried).toHaveLength(1);
+  });
+
+  it('documentClient sends each command its own input (its commands must not share a cached handler)', async () => {
+    const guard = grants(`dynamodb:PutItem ${table}`, `dynamodb:GetItem ${table}`);
+
+    const got = await runInScope({ env, guard }, async () => {
+      const doc = documentClient();
+      await doc.send(new PutCommand({ TableName: table, Item: { pk: 'first', n: 1, v: 'a' } }));
+      await doc.send(new PutCommand({ TableName: table, Item: { pk: 'second', n: 1, v: 'b' } }));
+      return Promise.all(
+        ['first', 'second'].map((pk) => doc.send(new GetCommand({ TableName: table, Key: { pk, n: 1 } }))),
+      );
+    });
+
+    expect(got.map((g) => g.Item?.v)).toEqual(['a', 'b']);
   });
 
   it('documentClient is guarded too (it shares the base client middleware)', async () => {
