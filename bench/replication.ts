@@ -11,7 +11,13 @@
 // REPLICATION_BENCH_CONCURRENCY (32: objects in flight for every copier in (b) and (c)),
 // REPLICATION_BENCH_ROUNDS (2: best of), REPLICATION_BENCH_CASES (a,b,c),
 // REPLICATION_BENCH_NAME (replication: the results file), REPLICATION_BENCH_NODE_ARGS (e.g.
-// --cpu-prof for the node copiers).
+// --cpu-prof for the node copiers), REPLICATION_BENCH_APPROACHES (tributary,rclone,sample,ceiling:
+// pick some while iterating), REPLICATION_BENCH_CEILING_CONCURRENCY (64: requests in flight for the
+// ceiling).
+//
+// The ceiling (case (b) only) is what the two endpoints sustain with no client cost to speak of:
+// 4 KiB GETs alone, PUTs alone, then GET→PUT copies, all over presigned URLs and plain node:http
+// (bench/lib/presigned-http.ts). It shows how much room any copier has on this machine.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -39,8 +45,9 @@ const REPO = path.resolve(path.dirname(SELF), '..');
 const SOURCE_KEYS = { accessKeyId: 'source-key', secretAccessKey: 'source-secret-key' };
 const TARGET_KEYS = { accessKeyId: 'lyve-key', secretAccessKey: 'lyve-secret-key' };
 const SOURCE_BUCKET = 'source';
-const APPROACHES = ['tributary', 'rclone', 'sample'] as const;
+const APPROACHES = ['tributary', 'rclone', 'sample', 'ceiling'] as const;
 type Approach = (typeof APPROACHES)[number];
+type NodeCopier = 'tributary' | 'sample' | 'ceiling';
 type CaseName = 'a' | 'b' | 'c';
 
 /** What a copier is told: where to read, where to write, how many at once. */
@@ -52,13 +59,27 @@ interface Job {
   targetBucket: string;
   concurrency: number;
   workDir: string;
+  /** The endpoint processes, whose CPU the ceiling measures per phase. */
+  endpointPids: number[];
 }
 
 interface Measured {
   ms: number;
   peakRssMb: number;
-  /** User + system CPU seconds of the copier process: its cost, whatever the machine's load. */
+  /** User + system CPU seconds of the copier while copying (rclone: its whole process). */
   cpuSeconds: number;
+  /** User + system CPU seconds of both endpoint processes during the copier's run. */
+  endpointCpuSeconds: number;
+  /** The ceiling's GET-only and PUT-only phases. */
+  phases?: Phase[];
+}
+
+/** One timed phase of the ceiling. */
+interface Phase {
+  name: string;
+  requests: number;
+  ms: number;
+  endpointCpuSeconds: number;
 }
 
 const client = (endpoint: string, credentials: typeof SOURCE_KEYS) =>
@@ -73,8 +94,7 @@ const client = (endpoint: string, credentials: typeof SOURCE_KEYS) =>
 
 const mode = process.argv[2];
 if (mode === '--serve') await serve(process.argv[3] as string, process.argv[4] as string);
-else if (mode === '--copy')
-  await copyWorker(process.argv[3] as 'tributary' | 'sample', process.argv[4] as string);
+else if (mode === '--copy') await copyWorker(process.argv[3] as NodeCopier, process.argv[4] as string);
 else await main();
 
 // ---------------------------------------------------------------- orchestration
@@ -88,12 +108,15 @@ async function main(): Promise<void> {
   const name = process.env.REPLICATION_BENCH_NAME ?? 'replication';
   const concurrency = Number(process.env.REPLICATION_BENCH_CONCURRENCY ?? 32);
   const cases = (process.env.REPLICATION_BENCH_CASES ?? 'a,b,c').split(',') as CaseName[];
+  const chosen = (process.env.REPLICATION_BENCH_APPROACHES ?? APPROACHES.join(',')).split(',') as Approach[];
+  const ceilingConcurrency = Number(process.env.REPLICATION_BENCH_CEILING_CONCURRENCY ?? 64);
   const loadBefore = os.loadavg();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tributary-bench-replication-'));
   const servers: ChildProcess[] = [];
   try {
     const sourceUrl = await startServer(servers, path.join(dir, 'source'), 'source');
     const targetUrl = await startServer(servers, path.join(dir, 'target'), 'target');
+    const endpointPids = servers.map((s) => s.pid as number);
     const src = client(sourceUrl, SOURCE_KEYS);
     const dst = client(targetUrl, TARGET_KEYS);
     console.log(`source ${sourceUrl}, target ${targetUrl}; seeding…`);
@@ -104,7 +127,9 @@ async function main(): Promise<void> {
     for (const c of cases) {
       const { objects, bytes } = seeded[c];
       const prefix = `${c}/`;
-      const runs = Object.fromEntries(APPROACHES.map((a) => [a, [] as Measured[]])) as Record<
+      // The ceiling copies 4 KiB objects only: it has no multipart path.
+      const approaches = APPROACHES.filter((a) => chosen.includes(a) && (a !== 'ceiling' || c === 'b'));
+      const runs = Object.fromEntries(approaches.map((a) => [a, [] as Measured[]])) as Record<
         Approach,
         Measured[]
       >;
@@ -112,7 +137,7 @@ async function main(): Promise<void> {
       // Rounds take turns in a rotated order, so a load spike on the shared machine hits
       // every approach alike; each approach's fastest round is reported.
       for (let round = 0; round < rounds; round++) {
-        for (const approach of rotate(APPROACHES, round)) {
+        for (const approach of rotate(approaches, round)) {
           const targetBucket = `${approach}-${c}-${round}`;
           await dst.send(new CreateBucketCommand({ Bucket: targetBucket }));
           const job: Job = {
@@ -121,44 +146,66 @@ async function main(): Promise<void> {
             targetUrl,
             prefix,
             targetBucket,
-            concurrency: c === 'a' ? 1 : concurrency,
+            concurrency: c === 'a' ? 1 : approach === 'ceiling' ? ceilingConcurrency : concurrency,
             workDir: path.join(dir, `work-${approach}-${c}-${round}`),
+            endpointPids,
           };
+          const endpointCpuBefore = await cpuSecondsOf(endpointPids);
           const measured = approach === 'rclone' ? await runRclone(job) : await runWorker(approach, job);
+          measured.endpointCpuSeconds = round1((await cpuSecondsOf(endpointPids)) - endpointCpuBefore);
           const arrived = await totals(dst, targetBucket, prefix);
           if (arrived.objects !== objects || arrived.bytes !== bytes) {
             incomplete.push(`${approach} round ${round}: ${arrived.objects}/${objects} objects`);
           }
           runs[approach].push(measured);
           console.log(
-            `(${c}) round ${round + 1}/${rounds} ${approach}: ${(measured.ms / 1000).toFixed(1)} s, peak RSS ${measured.peakRssMb} MB, CPU ${measured.cpuSeconds} s`,
+            `(${c}) round ${round + 1}/${rounds} ${approach}: ${(measured.ms / 1000).toFixed(1)} s, peak RSS ${measured.peakRssMb} MB, CPU ${measured.cpuSeconds} s, endpoints CPU ${measured.endpointCpuSeconds} s`,
           );
         }
       }
       const best = {} as Record<Approach, Measured>;
-      for (const approach of APPROACHES) {
+      for (const approach of approaches) {
         const list = runs[approach];
-        best[approach] = {
-          ms: Math.min(...list.map((r) => r.ms)),
-          peakRssMb: Math.max(...list.map((r) => r.peakRssMb)),
-          cpuSeconds: Math.min(...list.map((r) => r.cpuSeconds)),
-        };
+        const fastest = list.reduce((a, b) => (b.ms < a.ms ? b : a));
+        best[approach] = { ...fastest, peakRssMb: Math.max(...list.map((r) => r.peakRssMb)) };
+        const complete = !incomplete.some((i) => i.startsWith(approach));
+        for (const phase of fastest.phases ?? []) {
+          rows.push({
+            case: caseLabel(c, seeded[c]),
+            approach: `ceiling: ${phase.name}`,
+            seconds: round1(phase.ms / 1000),
+            'MB/s': mbPerSec(phase.requests * 4096, phase.ms),
+            'objects/s': Math.round((phase.requests / phase.ms) * 1000),
+            peakRssMb: '',
+            'copier CPU s': '',
+            'endpoints CPU s': phase.endpointCpuSeconds,
+            rounds: '',
+            arrived: '',
+          });
+        }
         rows.push({
           case: caseLabel(c, seeded[c]),
-          approach,
-          seconds: Math.round(best[approach].ms / 100) / 10,
-          'MB/s': mbPerSec(bytes, best[approach].ms),
-          'objects/s': Math.round((objects / best[approach].ms) * 1000),
+          approach: approach === 'ceiling' ? 'ceiling: GET→PUT copy' : approach,
+          seconds: round1(fastest.ms / 1000),
+          'MB/s': mbPerSec(bytes, fastest.ms),
+          'objects/s': Math.round((objects / fastest.ms) * 1000),
           peakRssMb: best[approach].peakRssMb,
-          cpuSeconds: best[approach].cpuSeconds,
+          'copier CPU s': fastest.cpuSeconds,
+          'endpoints CPU s': fastest.endpointCpuSeconds,
           rounds: list.map((r) => (r.ms / 1000).toFixed(1)).join(' / '),
-          arrived: incomplete.some((i) => i.startsWith(approach)) ? 'INCOMPLETE' : 'all, every round',
+          arrived: complete ? 'all, every round' : 'INCOMPLETE',
         });
       }
       if (incomplete.length > 0) console.error(`incomplete copies: ${incomplete.join('; ')}`);
+      const ratio = (peer: Approach, of: Approach = 'tributary') =>
+        best[peer] && best[of]
+          ? { [`${of === 'tributary' ? 'vs' : `${of}Vs`}${cap(peer)}`]: round2(best[peer].ms / best[of].ms) }
+          : {};
       ratios[c] = {
-        vsRclone: Math.round((best.rclone.ms / best.tributary.ms) * 100) / 100,
-        vsSample: Math.round((best.sample.ms / best.tributary.ms) * 100) / 100,
+        ...ratio('rclone'),
+        ...ratio('sample'),
+        ...ratio('ceiling'),
+        ...ratio('ceiling', 'rclone'),
       };
     }
     src.destroy();
@@ -166,9 +213,9 @@ async function main(): Promise<void> {
     report(name, rows, {
       ratios,
       ratioMeaning:
-        'throughput of tributary / throughput of the peer (same bytes, same endpoints): > 1 = tributary faster',
+        "throughput of tributary (or rclone, for rcloneVsCeiling) / throughput of the peer (same bytes, same endpoints): > 1 = tributary faster; vsCeiling: the share of the endpoints' ceiling reached",
       targets: { a: '≥ 1× rclone, peak RSS < 300 MB', b: '≥ 2× rclone', c: '≥ 1× rclone' },
-      sizes: { largeMiB, smallCount, mixedCount, concurrency, rounds, seeded },
+      sizes: { largeMiB, smallCount, mixedCount, concurrency, ceilingConcurrency, rounds, seeded },
       issueSizes:
         'the issue asks for (a) 2 GiB, (b) 10,000 objects, (c) 1,000 objects: REPLICATION_BENCH_LARGE_MIB=2048 REPLICATION_BENCH_SMALL_COUNT=10000 REPLICATION_BENCH_MIXED_COUNT=1000; the defaults are scaled down to keep the run to a few minutes on a shared 2-core machine',
       flags: {
@@ -177,15 +224,39 @@ async function main(): Promise<void> {
         rclone: `rclone copy src:source/<case>/ dst:<bucket>/<case>/ ${rcloneFlags(concurrency).join(' ')} (--transfers/--checkers 1 for (a)); time = rclone's own "Elapsed time"`,
         sample:
           'per object: GetObject streamed to a file in a temp dir, then lib-storage Upload from the file (8 MiB parts, 4 in flight, as boto3 upload_file), no metadata; (b)(c): listing + N objects at once',
+        ceiling: `(b) only: the endpoints' limit with no client cost to speak of — URLs presigned before the clock, then plain node:http keep-alive requests, ${ceilingConcurrency} in flight: every source object GET alone, then as many 4 KiB PUTs alone (to another prefix), then GET→PUT copies`,
       },
       timing:
-        'best of the rounds per approach (peak RSS: the highest; cpuSeconds: user + system of the copier process, the lowest — includes module loading for the node copiers, ~2-4 CPU s under tsx); tributary and sample: the copy itself, measured inside the worker (module loading excluded); rclone: its own Elapsed time (listing included for all three). Peak RSS: /usr/bin/time %M of the copier process.',
+        "best of the rounds per approach (peak RSS: the highest); tributary, sample, ceiling: the copy itself, measured inside the worker (module loading excluded); rclone: its own Elapsed time (listing included for all). copier CPU s: user + system of the copier during the copy (rclone: its whole process). endpoints CPU s: user + system of both endpoint processes (/proc) during the copier's run. Peak RSS: /usr/bin/time %M of the copier process.",
       loadAverage: { before: loadBefore, after: os.loadavg() },
     });
   } finally {
     for (const s of servers) s.kill();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+// Function declarations, not consts: the worker modes run them from top-level await above.
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** User + system CPU seconds the processes have used so far (Linux /proc). */
+async function cpuSecondsOf(pids: number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
 }
 
 function caseLabel(c: CaseName, s: { objects: number; bytes: number }): string {
@@ -340,11 +411,11 @@ async function timed(
   };
 }
 
-async function runWorker(approach: 'tributary' | 'sample', job: Job): Promise<Measured> {
+async function runWorker(approach: NodeCopier, job: Job): Promise<Measured> {
   await mkdir(job.workDir, { recursive: true });
   const jobFile = path.join(job.workDir, 'job.json');
   await writeFile(jobFile, JSON.stringify(job));
-  const { stdout, peakRssMb, cpuSeconds } = await timed(
+  const { stdout, peakRssMb } = await timed(
     process.execPath,
     [
       ...(process.env.REPLICATION_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
@@ -358,8 +429,11 @@ async function runWorker(approach: 'tributary' | 'sample', job: Job): Promise<Me
     { ...process.env, LOG_LEVEL: 'ERROR' },
     path.join(job.workDir, 'rss'),
   );
-  const { ms } = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { ms: number };
-  return { ms, peakRssMb, cpuSeconds };
+  const { ms, cpuSeconds, phases } = JSON.parse(stdout.trim().split('\n').at(-1) as string) as Pick<
+    Measured,
+    'ms' | 'cpuSeconds' | 'phases'
+  >;
+  return { ms, peakRssMb, cpuSeconds, endpointCpuSeconds: 0, ...(phases ? { phases } : {}) };
 }
 
 function rcloneFlags(concurrency: number): string[] {
@@ -405,7 +479,7 @@ async function runRclone(job: Job): Promise<Measured> {
     env,
     path.join(job.workDir, 'rss'),
   );
-  return { ms: rcloneElapsedMs(stderr) ?? wallMs, peakRssMb, cpuSeconds };
+  return { ms: rcloneElapsedMs(stderr) ?? wallMs, peakRssMb, cpuSeconds, endpointCpuSeconds: 0 };
 }
 
 /** rclone's closing stats: "Elapsed time:  1m2.3s" (or "12.3s", "450ms"). */
@@ -418,26 +492,89 @@ function rcloneElapsedMs(stderr: string): number | undefined {
 
 // ---------------------------------------------------------------- copiers (child processes)
 
-async function copyWorker(approach: 'tributary' | 'sample', jobFile: string): Promise<void> {
+async function copyWorker(approach: NodeCopier, jobFile: string): Promise<void> {
   const job = JSON.parse(await readFile(jobFile, 'utf8')) as Job;
   const source = client(job.sourceUrl, SOURCE_KEYS);
   const target = client(job.targetUrl, TARGET_KEYS);
+  if (approach === 'ceiling') {
+    const phases = await copyAtTheCeiling(job, source, target);
+    const copy = phases.pop() as Phase & { cpuSeconds: number };
+    process.stdout.write(`${JSON.stringify({ ms: copy.ms, cpuSeconds: copy.cpuSeconds, phases })}\n`);
+    return;
+  }
   // Loaded before the clock starts: module loading (TypeScript through tsx here) is not copying.
   const lib = await import('../src/pipelines/replication/index.js');
   const { storeFromSettings } = await import('../src/pipelines/replication/target-client.js');
-  const { resolveSettings } = await import('../src/clients/index.js');
-  // Tributary writes through the client its target secret yields (the pipeline's settings).
+  const { resolveSettings, unguardedS3Client } = await import('../src/clients/index.js');
+  // Tributary writes through the client its target secret yields (the pipeline's settings) and
+  // reads through the factory's, as `tributary replicate backfill --source-endpoint <url>` does.
   const store = storeFromSettings(
     resolveSettings('s3', { endpoint: job.targetUrl, credentials: TARGET_KEYS, forcePathStyle: true }, {}),
     'secret',
   );
+  const tributarySource = unguardedS3Client(
+    resolveSettings('s3', { endpoint: job.sourceUrl, credentials: SOURCE_KEYS, forcePathStyle: true }, {}),
+  );
+  const cpu = process.cpuUsage();
   const started = performance.now();
-  if (approach === 'tributary') await copyWithTributary(lib, job, source, store.client);
+  if (approach === 'tributary') await copyWithTributary(lib, job, tributarySource, store.client);
   else await copyLikeTheSample(job, source, target);
   const ms = performance.now() - started;
-  process.stdout.write(`${JSON.stringify({ ms })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, cpuSeconds: cpuSince(cpu) })}\n`);
   source.destroy();
   target.destroy();
+}
+
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return round1((used.user + used.system) / 1e6);
+}
+
+/**
+ * The endpoints' ceiling for (b): GETs alone, 4 KiB PUTs alone, then GET→PUT copies, each over
+ * presigned URLs and plain node:http (signed before its phase's clock starts).
+ */
+async function copyAtTheCeiling(
+  job: Job,
+  source: S3Client,
+  target: S3Client,
+): Promise<(Phase & { cpuSeconds: number })[]> {
+  const { presignedHttp } = await import('./lib/presigned-http.js');
+  const from = presignedHttp(source, job.sourceUrl, job.concurrency);
+  const to = presignedHttp(target, job.targetUrl, job.concurrency);
+  const keys: string[] = [];
+  for await (const page of paginateListObjectsV2(
+    { client: source },
+    { Bucket: SOURCE_BUCKET, Prefix: job.prefix },
+  )) {
+    for (const o of page.Contents ?? []) keys.push(o.Key as string);
+  }
+  const gets = await Promise.all(keys.map((k) => from.presign('GET', SOURCE_BUCKET, k)));
+  const putsAlone = await Promise.all(keys.map((k) => to.presign('PUT', job.targetBucket, `put-only/${k}`)));
+  const puts = await Promise.all(keys.map((k) => to.presign('PUT', job.targetBucket, k)));
+  const body = Buffer.alloc(4096, 7);
+  const phase = async (name: string, work: (i: number) => Promise<unknown>) => {
+    const endpointCpu = await cpuSecondsOf(job.endpointPids);
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await inParallel(keys.length, job.concurrency, work);
+    const ms = performance.now() - started;
+    return {
+      name,
+      requests: keys.length,
+      ms,
+      cpuSeconds: cpuSince(cpu),
+      endpointCpuSeconds: round1((await cpuSecondsOf(job.endpointPids)) - endpointCpu),
+    };
+  };
+  const phases = [
+    await phase('GET only', (i) => from.get(gets[i] as string)),
+    await phase('4 KiB PUT only', (i) => to.put(putsAlone[i] as string, body)),
+    await phase('GET→PUT copy', async (i) => to.put(puts[i] as string, await from.get(gets[i] as string))),
+  ];
+  from.close();
+  to.close();
+  return phases;
 }
 
 type ReplicationLib = typeof import('../src/pipelines/replication/index.js');
@@ -473,6 +610,8 @@ async function copyWithTributary(
     prefix: job.prefix,
     concurrency: job.concurrency,
     checkpointFile: path.join(job.workDir, 'checkpoint.json'),
+    // As `tributary replicate backfill` does: Ctrl-C stops the run.
+    signal: new AbortController().signal,
   });
   if (report.failed > 0 || report.copied !== report.objectsTotal) {
     throw new Error(`backfill: ${JSON.stringify({ ...report, failures: report.failures.slice(0, 3) })}`);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { errorMessage } from '../../core/errors.js';
 import {
   type BackfillCounts,
@@ -55,7 +56,8 @@ const MAX_REPORTED_FAILURES = 1000;
  */
 export async function backfill(options: BackfillOptions): Promise<BackfillReport> {
   const started = Date.now();
-  const { endpoints, prefix, signal } = options;
+  const { endpoints, prefix } = options;
+  const signal = followed(options.signal);
   const { source, target } = endpoints;
   const scope: BackfillScope = {
     sourceBucket: source.bucket,
@@ -243,6 +245,19 @@ interface Entry {
   /** Set when handled: true done, false failed or interrupted. */
   ok?: boolean;
   outcome?: 'copied' | 'skipped' | 'missing';
+}
+
+/**
+ * A signal that fires with `outer`, on which every copy in flight may listen (to cut a body
+ * short) without Node's 10-listener leak warning.
+ */
+function followed(outer: AbortSignal | undefined): AbortSignal | undefined {
+  if (!outer) return undefined;
+  const inner = new AbortController();
+  setMaxListeners(0, inner.signal);
+  if (outer.aborted) inner.abort(outer.reason);
+  else outer.addEventListener('abort', () => inner.abort(outer.reason), { once: true });
+  return inner.signal;
 }
 
 const startAfter = (key: string | undefined) => (key ? { startAfter: key } : {});

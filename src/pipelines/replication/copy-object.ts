@@ -14,6 +14,7 @@ import { uploadMultipart } from './multipart-upload.js';
 import { type SourceObject, sourceObjectFrom, taggingHeader, targetMetadata } from './object-headers.js';
 import { partConcurrencyFor, partSizeFor } from './part-size.js';
 import { isNotFound, isPreconditionFailed, isRetryable } from './s3-errors.js';
+import { sendOptions } from './send-options.js';
 import type { CopyTuning } from './types.js';
 
 export interface ObjectRef {
@@ -62,7 +63,7 @@ export async function copyObject(request: CopyRequest): Promise<CopyResult> {
         Key: source.key,
         ...(source.ifMatch ? { IfMatch: quote(source.ifMatch) } : {}),
       }),
-      { abortSignal: signal },
+      sendOptions(signal),
     )
     .catch((err: unknown) => {
       if (isNotFound(err)) throw new SourceGoneError(source.key);
@@ -70,6 +71,9 @@ export async function copyObject(request: CopyRequest): Promise<CopyResult> {
       throw err;
     });
   const body = got.Body as Readable | undefined;
+  // The GET went without the signal (see sendOptions), so a stop cuts its body here instead.
+  const cut = () => body?.destroy(signal?.reason);
+  signal?.addEventListener('abort', cut, { once: true });
   try {
     const object = sourceObjectFrom(source.key, got);
     const tags = object.tagCount > 0 ? await sourceTags(source, object.versionId, signal) : [];
@@ -96,7 +100,7 @@ export async function copyObject(request: CopyRequest): Promise<CopyResult> {
               ContentLength: bytes.length,
               ContentMD5: md5,
             }),
-            { abortSignal: signal },
+            sendOptions(signal, bytes.length),
           ),
         { retries: PART_RETRIES, baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS, retryable: isRetryable, signal },
       );
@@ -124,6 +128,7 @@ export async function copyObject(request: CopyRequest): Promise<CopyResult> {
       multipart: true,
     };
   } finally {
+    signal?.removeEventListener('abort', cut);
     // A skipped or failed copy must not keep the source connection open.
     body?.destroy();
   }
@@ -140,7 +145,7 @@ async function sourceTags(
       Key: source.key,
       ...(versionId ? { VersionId: versionId } : {}),
     }),
-    { abortSignal: signal },
+    sendOptions(signal),
   );
   return out.TagSet ?? [];
 }

@@ -3,6 +3,7 @@ import { withRetry } from '../../core/retry.js';
 import { OBJECT_RETRIES, RETRY_BASE_MS, RETRY_MAX_MS } from './constants.js';
 import { unquote } from './object-headers.js';
 import { isRetryable } from './s3-errors.js';
+import { sendOptions } from './send-options.js';
 
 export interface ListedObject {
   /** Relative to the listing's strip prefix. */
@@ -42,7 +43,7 @@ export async function* listObjects(options: ListOptions): AsyncGenerator<ListedO
                 ? { StartAfter: options.startAfter }
                 : {}),
           }),
-          { abortSignal: options.signal },
+          sendOptions(options.signal),
         ),
       { retries: OBJECT_RETRIES, baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS, retryable: isRetryable },
     ).catch((err: unknown) => {

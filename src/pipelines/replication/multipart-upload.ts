@@ -13,6 +13,7 @@ import { PART_RETRIES, RETRY_BASE_MS, RETRY_MAX_MS } from './constants.js';
 import { IntegrityError } from './errors.js';
 import { unquote } from './object-headers.js';
 import { isRetryable } from './s3-errors.js';
+import { sendOptions } from './send-options.js';
 
 export interface MultipartUploadRequest {
   client: S3Client;
@@ -76,7 +77,7 @@ export async function uploadMultipart(request: MultipartUploadRequest): Promise<
             ContentLength: length,
             ContentMD5: md5.toString('base64'),
           }),
-          { abortSignal: stop.signal },
+          sendOptions(stop.signal, length),
         ),
       {
         retries: PART_RETRIES,
@@ -143,7 +144,9 @@ export async function uploadMultipart(request: MultipartUploadRequest): Promise<
         UploadId,
         MultipartUpload: { Parts: completed },
       }),
-      { abortSignal: request.signal },
+      // Not cut short either: once the store may have completed the upload, aborting it could
+      // report a failure for an object that arrived.
+      sendOptions(request.signal),
     );
     const expected = multipartEtag(partMd5s);
     const etag = unquote(out.ETag);

@@ -49,12 +49,16 @@ const clients = new Map<string, S3Client>();
  * for its sockets. Without `Expect: 100-continue`: the SDK sends it on every body of 2 MB or
  * more and then opens a fresh, unpooled connection for that request (a TCP and TLS handshake
  * per part) to spare sending a body the store might refuse — a poor trade for parts of 8 MiB.
+ * Per-request CPU matters on many small copies: the resolved middleware stack is cached (used
+ * for sends without options, see sendOptions) and the logger middleware, which with no logger
+ * still runs every input and output through the SDK's sensitive-data filter, is dropped.
  */
 function targetClient(settings: ClientSettings): S3Client {
   const key = JSON.stringify(settings);
   let client = clients.get(key);
   if (!client) {
-    client = new S3Client({ ...s3Config(settings), expectContinueHeader: false });
+    client = new S3Client({ ...s3Config(settings), expectContinueHeader: false, cacheMiddleware: true });
+    client.middlewareStack.remove('loggerMiddleware');
     if (clients.size >= MAX_CACHED) {
       const oldest = clients.keys().next().value;
       if (oldest !== undefined) clients.delete(oldest);

@@ -2,6 +2,7 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { META } from './constants.js';
 import { unquote } from './object-headers.js';
 import { statusOf } from './s3-errors.js';
+import { sendOptions } from './send-options.js';
 
 /** What the target's copy of a key says about the source it came from. */
 export interface TargetState {
@@ -19,9 +20,7 @@ export async function headTarget(
   signal?: AbortSignal,
 ): Promise<TargetState | undefined> {
   try {
-    const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), {
-      abortSignal: signal,
-    });
+    const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
     const meta = out.Metadata ?? {};
     return {
       size: out.ContentLength ?? 0,

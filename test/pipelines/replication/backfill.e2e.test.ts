@@ -136,6 +136,57 @@ describe('backfill', () => {
     expect(report).toMatchObject({ inSync: true, same: objects.size });
   });
 
+  it('shares one stop signal among many copies: no listener warning, only long transfers carry it', async () => {
+    // Arrange: 40 small objects and one of 2 MiB, 32 copies at once, a signal as the CLI passes
+    const objects = await seed('bf5/', 40);
+    objects.set('bf5/medium.bin', randomBytes(2 * MiB));
+    await fx.client.send(
+      new PutObjectCommand({ Bucket: SOURCE, Key: 'bf5/medium.bin', Body: objects.get('bf5/medium.bin') }),
+    );
+    const ep = await endpoints();
+    const target = new S3Client({
+      endpoint: fx.server.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials,
+      cacheMiddleware: true,
+    });
+    const sent: { command: string; options: unknown }[] = [];
+    const send = target.send.bind(target) as (command: unknown, options?: unknown) => Promise<unknown>;
+    // A spy that records each send's options argument; the request itself goes to the endpoint.
+    (target as { send: unknown }).send = (command: object, options?: unknown) => {
+      sent.push({ command: command.constructor.name, options });
+      return send(command, options);
+    };
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+
+    // Act
+    const report = await backfill({
+      endpoints: { ...ep, target: { ...ep.target, client: target } },
+      prefix: 'bf5/',
+      concurrency: 32,
+      signal: new AbortController().signal,
+    }).finally(() => process.off('warning', onWarning));
+
+    // Assert
+    expect(report).toMatchObject({ objectsTotal: 41, copied: 41, failed: 0 });
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    const puts = sent.filter((s) => s.command === 'PutObjectCommand');
+    expect(puts).toHaveLength(41);
+    // Small requests go without options, so the SDK's cached middleware stack is used for them.
+    expect(puts.filter((s) => s.options === undefined)).toHaveLength(40);
+    expect(puts.filter((s) => (s.options as { abortSignal?: unknown })?.abortSignal)).toHaveLength(1);
+    expect(
+      sent.filter((s) => s.command === 'ListObjectsV2Command').every((s) => s.options === undefined),
+    ).toBe(true);
+    for (const [key, body] of objects) {
+      expect((await bodyOf(fx.client, ep.target.bucket, key)).equals(body), key).toBe(true);
+    }
+    target.destroy();
+  });
+
   it('stops with a clear error when the target credentials are wrong', async () => {
     await seed('bf4/', 2);
     const ep = await endpoints();

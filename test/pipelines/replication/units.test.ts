@@ -8,6 +8,7 @@ import { multipartEtag } from '../../../src/pipelines/replication/multipart-uplo
 import { taggingHeader, unquote } from '../../../src/pipelines/replication/object-headers.js';
 import { partConcurrencyFor, partCount, partSizeFor } from '../../../src/pipelines/replication/part-size.js';
 import { isRetryable, targetProblem } from '../../../src/pipelines/replication/s3-errors.js';
+import { LONG_TRANSFER_BYTES, sendOptions } from '../../../src/pipelines/replication/send-options.js';
 import { holdsVersion } from '../../../src/pipelines/replication/target-state.js';
 
 const MiB = 1024 * 1024;
@@ -210,5 +211,23 @@ describe('listings', () => {
       );
     }
     expect(pairs).toEqual(['-a', '=b', '+c', '=d', '+e']);
+  });
+});
+
+describe('sendOptions', () => {
+  const signal = new AbortController().signal;
+  it.each([
+    ['no signal, no body', undefined, 0, undefined],
+    ['no signal, a long body', undefined, LONG_TRANSFER_BYTES, undefined],
+    ['a signal, a short request', signal, LONG_TRANSFER_BYTES - 1, undefined],
+    ['a signal, a long body', signal, LONG_TRANSFER_BYTES, { abortSignal: signal }],
+  ])('%s', (_, given, bytes, expected) => {
+    expect(sendOptions(given, bytes)).toEqual(expected);
+  });
+
+  it('throws once the signal fired, so no new request starts', () => {
+    const stop = new AbortController();
+    stop.abort(new Error('stopped'));
+    expect(() => sendOptions(stop.signal)).toThrow('stopped');
   });
 });
