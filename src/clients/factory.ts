@@ -34,7 +34,7 @@ export function s3Config(settings: ClientSettings): S3ClientConfig {
  * Our clients get no SDK logger, yet the SDK's logger middleware still filters every input and
  * output for sensitive fields before handing them to its no-op logger: drop it.
  */
-function withoutLoggerMiddleware<C extends { middlewareStack: { remove(name: string): boolean } }>(
+export function withoutLoggerMiddleware<C extends { middlewareStack: { remove(name: string): boolean } }>(
   client: C,
 ): C {
   client.middlewareStack.remove('loggerMiddleware');

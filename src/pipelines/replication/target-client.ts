@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { S3Client } from '@aws-sdk/client-s3';
-import { s3Config } from '../../clients/factory.js';
+import { s3Config, withoutLoggerMiddleware } from '../../clients/factory.js';
 import {
   type ClientSettings,
   resolveSettings,
@@ -49,16 +49,14 @@ const clients = new Map<string, S3Client>();
  * for its sockets. Without `Expect: 100-continue`: the SDK sends it on every body of 2 MB or
  * more and then opens a fresh, unpooled connection for that request (a TCP and TLS handshake
  * per part) to spare sending a body the store might refuse — a poor trade for parts of 8 MiB.
- * Per-request CPU matters on many small copies: the resolved middleware stack is cached (used
- * for sends without options, see sendOptions) and the logger middleware, which with no logger
- * still runs every input and output through the SDK's sensitive-data filter, is dropped.
+ * Per-request CPU matters on many small copies: s3Config caches the resolved middleware stack
+ * (used for sends without options, see sendOptions), and the no-op logger's middleware goes.
  */
 function targetClient(settings: ClientSettings): S3Client {
   const key = JSON.stringify(settings);
   let client = clients.get(key);
   if (!client) {
-    client = new S3Client({ ...s3Config(settings), expectContinueHeader: false, cacheMiddleware: true });
-    client.middlewareStack.remove('loggerMiddleware');
+    client = withoutLoggerMiddleware(new S3Client({ ...s3Config(settings), expectContinueHeader: false }));
     if (clients.size >= MAX_CACHED) {
       const oldest = clients.keys().next().value;
       if (oldest !== undefined) clients.delete(oldest);
