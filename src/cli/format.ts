@@ -45,3 +45,18 @@ export function readStoreSecretFile(flag: string, file: string): Record<string, 
   if (missing.length > 0) throw new UsageError(`${flag} ${file} lacks ${missing.join(', ')} (strings)`);
   return value as Record<string, string>;
 }
+
+/**
+ * Where a long command reports progress: a terminal gets one line rewritten in place; a log
+ * (stderr not a TTY) gets a line every 10 s and the last one, so it shows life without flooding.
+ */
+export function terminalProgress(): (line: string, done: boolean) => void {
+  if (process.stderr.isTTY)
+    return (line, done) => process.stderr.write(`\r\x1b[2K${line}${done ? '\n' : ''}`);
+  let last = 0;
+  return (line, done) => {
+    if (!done && Date.now() - last < 10_000) return;
+    last = Date.now();
+    process.stderr.write(`${line}\n`);
+  };
+}

@@ -28,7 +28,7 @@ import {
   UnknownBucketError,
 } from '../../pipelines/bucket-metrics/index.js';
 import bucketMetrics from '../../pipelines/bucket-metrics/pipeline.js';
-import { formatBytes, readStoreSecretFile } from '../format.js';
+import { formatBytes, readStoreSecretFile, terminalProgress } from '../format.js';
 import { loadPipelines } from '../registry.js';
 
 const FUNCTION_ID = 'bucket-metrics.collect';
@@ -244,11 +244,6 @@ async function inCollectScope<T>(
   } finally {
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   }
-}
-
-function terminalProgress(): (line: string, done: boolean) => void {
-  if (!process.stderr.isTTY) return (line, done) => done && process.stderr.write(`${line}\n`);
-  return (line, done) => process.stderr.write(`\r\x1b[2K${line}${done ? '\n' : ''}`);
 }
 
 /** One row per bucket, then the total; errors in the last column. */

@@ -24,7 +24,7 @@ import {
   verifyReplica,
 } from '../../pipelines/replication/index.js';
 import replication from '../../pipelines/replication/pipeline.js';
-import { formatBytes, readStoreSecretFile } from '../format.js';
+import { formatBytes, readStoreSecretFile, terminalProgress } from '../format.js';
 import { loadPipelines } from '../registry.js';
 
 const FUNCTION_ID = 'replication.replicate';
@@ -288,18 +288,6 @@ function checkBucketName(flag: string, name: string): void {
   if (!/^[a-z0-9][a-z0-9.\-_]{1,254}$/.test(name)) {
     throw new UsageError(`${flag} "${name}" is not a bucket name (3-255 of a-z 0-9 . - _)`);
   }
-}
-
-/** A terminal gets one line rewritten in place; a log gets a line every 10 s and the last one. */
-function terminalProgress(): (line: string, done: boolean) => void {
-  if (process.stderr.isTTY)
-    return (line, done) => process.stderr.write(`\r\x1b[2K${line}${done ? '\n' : ''}`);
-  let last = 0;
-  return (line, done) => {
-    if (!done && Date.now() - last < 10_000) return;
-    last = Date.now();
-    process.stderr.write(`${line}\n`);
-  };
 }
 
 export function progressLine(p: BackfillProgress, started: number): string {
