@@ -130,12 +130,16 @@ export function coalesceStoreIo(store: DynaliteStore): void {
     const separately = () => {
       for (const [i, key] of keys.entries()) get(key, callbacks[i]);
     };
-    if (keys.length === 1 || store.lifecycleManager?.getState() === 'closed') return separately();
+    if (keys.length === 1 || store.lifecycleManager?.getState() === 'closed') {
+      separately();
+      return;
+    }
     let reading: Promise<unknown[]>;
     try {
       reading = db.getMany(keys);
     } catch {
-      return separately();
+      separately();
+      return;
     }
     const tracked = store.lifecycleManager?.trackOperation(reading) ?? reading;
     tracked.then(
