@@ -154,52 +154,86 @@ export function coalesceStoreIo(store: DynaliteStore): void {
 
   // --- table descriptions: write-through cache of their JSON
   const tables = new Map<string, string>();
-  // Bumped on every write to a key, so a read that raced a write does not cache a stale value.
+  const tableWrites = new Map<string, number>();
+  // Bumped whenever a key's value may change, so that a read racing a write is not cached.
   const generations = new Map<string, number>();
-  const bump = (key: string): number => {
-    const generation = (generations.get(key) ?? 0) + 1;
-    generations.set(key, generation);
+  const changed = (key: string): void => {
+    generations.set(key, (generations.get(key) ?? 0) + 1);
     tables.delete(key);
-    return generation;
   };
-  const remember = (key: string, generation: number | undefined, value: unknown): void => {
-    if (value !== undefined && generations.get(key) === generation) tables.set(key, JSON.stringify(value));
+  const isTable = (key: string) => key.startsWith(TABLE_PREFIX);
+
+  /** Around a write to a table key; `json` is what the key holds once it succeeded (undefined: deleted). */
+  const writeStarts = (key: string): ((err: Error | null | undefined, json?: string) => void) => {
+    changed(key);
+    tableWrites.set(key, (tableWrites.get(key) ?? 0) + 1);
+    return (err, json) => {
+      const left = (tableWrites.get(key) ?? 1) - 1;
+      if (left === 0) tableWrites.delete(key);
+      else tableWrites.set(key, left);
+      changed(key);
+      // Writes to a key are applied in order, so the last one to finish is what LevelDB holds.
+      if (!err && left === 0 && json !== undefined) tables.set(key, json);
+    };
+  };
+  const untilSettled = (result: unknown, ends: ((err: Error | null | undefined) => void)[]): unknown => {
+    const settle = (err: Error | null | undefined) => {
+      for (const end of ends) end(err);
+    };
+    if (result instanceof Promise) result.then(() => settle(null), settle);
+    else settle(new Error('unknown outcome'));
+    return result;
   };
 
   db.get = (key, callback) => {
     if (typeof callback !== 'function') return get(key);
-    if (!key.startsWith(TABLE_PREFIX)) return enqueueRead(key, callback);
+    if (!isTable(key)) return enqueueRead(key, callback);
     const cached = tables.get(key);
     // A parsed copy each time: callers may change what they get.
     if (cached !== undefined) return void setImmediate(callback, null, JSON.parse(cached));
     const generation = generations.get(key);
+    const cacheable = !tableWrites.has(key);
     enqueueRead(key, (err, value) => {
-      if (!err) remember(key, generation, value);
+      if (!err && cacheable && value !== undefined && generations.get(key) === generation)
+        tables.set(key, JSON.stringify(value));
       callback(err, value);
     });
   };
 
   db.put = (key, value, callback) => {
-    if (typeof callback !== 'function') {
-      if (key.startsWith(TABLE_PREFIX)) bump(key);
-      return put(key, value);
+    if (!isTable(key)) {
+      if (typeof callback !== 'function') return put(key, value);
+      return enqueue({ type: 'put', key, value }, callback);
     }
-    if (!key.startsWith(TABLE_PREFIX)) return enqueue({ type: 'put', key, value }, callback);
-    const generation = bump(key);
+    const ends = writeStarts(key);
+    if (typeof callback !== 'function') return untilSettled(put(key, value), [ends]);
+    const json = JSON.stringify(value);
     enqueue({ type: 'put', key, value }, (err) => {
-      if (!err) remember(key, generation, value);
+      ends(err, json);
       callback(err);
     });
   };
 
   db.del = (key, callback) => {
-    if (key.startsWith(TABLE_PREFIX)) bump(key);
-    if (typeof callback !== 'function') return del(key);
-    enqueue({ type: 'del', key }, callback);
+    if (!isTable(key)) {
+      if (typeof callback !== 'function') return del(key);
+      return enqueue({ type: 'del', key }, callback);
+    }
+    const ends = writeStarts(key);
+    if (typeof callback !== 'function') return untilSettled(del(key), [ends]);
+    enqueue({ type: 'del', key }, (err) => {
+      ends(err);
+      callback(err);
+    });
   };
 
   db.batch = (ops, callback) => {
-    for (const op of ops) if (op.key.startsWith(TABLE_PREFIX)) bump(op.key);
-    return batch(ops, callback);
+    const ends = ops.filter((op) => isTable(op.key)).map((op) => writeStarts(op.key));
+    if (ends.length === 0) return batch(ops, callback);
+    if (typeof callback !== 'function') return untilSettled(batch(ops), ends);
+    batch(ops, (err) => {
+      for (const end of ends) end(err);
+      callback(err);
+    });
   };
 }
