@@ -4,7 +4,8 @@
  * 1. HTTP: wrk (Debian: `apt-get install -y wrk`) on loopback against the runtime's HTTP
  *    gateway (`/ingest/...`, API Gateway v2 events into the Lambda handler), with the
  *    runtime's embedded DynamoDB endpoint (dynalite, on disk) in the same process:
- *    single-record `POST /post` and 25-record `POST /records`, throughput and p99. Side by
+ *    single-record `POST /post` (also with an Idempotency-Key: two more DynamoDB writes per
+ *    request) and 25-record `POST /records`, throughput and p99. Side by
  *    side, the sample's approach on the same endpoint and the same wrk script: a bare
  *    `node:http` server that JSON.parses the body and PutItems it (no auth, no checks, no
  *    idempotency, no Lambda event) — the ceiling a single-record API reaches on this endpoint.
@@ -82,6 +83,12 @@ async function main(): Promise<void> {
         rows.push({ test: 'sample: node:http → PutItem (1 record)', ...peer, 'records/s': peer['req/s'] });
         const single = await runWrk(base, 'single', seconds, '/ingest/post');
         rows.push({ test: 'POST /post (1 record)', ...single, 'records/s': single['req/s'] });
+        const idempotent = await runWrk(base, 'idempotent', seconds, '/ingest/post');
+        rows.push({
+          test: 'POST /post with Idempotency-Key (1 record)',
+          ...idempotent,
+          'records/s': idempotent['req/s'],
+        });
         const batched = await runWrk(base, 'batched', seconds, '/ingest/records');
         rows.push({
           test: 'POST /records (25 records)',
@@ -92,7 +99,10 @@ async function main(): Promise<void> {
         notes.ratios = {
           'POST /post vs sample (records/s)': ratio(single['req/s'], peer['req/s']),
           'POST /records vs sample (records/s)': ratio(batched['req/s'] * 25, peer['req/s']),
+          'POST /post vs target 1,000 records/s': ratio(single['req/s'], 1000),
+          'POST /records vs target 10,000 records/s': ratio(batched['req/s'] * 25, 10_000),
         };
+        notes.loadAfterHttp = load1();
       } finally {
         await sample.close();
       }
@@ -178,6 +188,15 @@ request = function()
   local body = '{"Id":"bench-' .. tid .. '-' .. n .. '","temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
   return wrk.format("POST", "PATH", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}" }, body)
 end`,
+  idempotent: `
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) n = 0 end
+request = function()
+  n = n + 1
+  local body = '{"Id":"idem-' .. tid .. '-' .. n .. '","temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
+  return wrk.format("POST", "PATH", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}", ["Idempotency-Key"] = "k-" .. tid .. "-" .. n }, body)
+end`,
   batched: `
 local rec = '{"temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
 local parts = {}
@@ -190,7 +209,7 @@ end`,
 
 const runWrk = (
   base: string,
-  script: 'single' | 'batched',
+  script: 'single' | 'idempotent' | 'batched',
   seconds: number,
   urlPath: string,
 ): Promise<WrkResult> =>

@@ -1,11 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { Level } from 'level';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { type AuthFailure, verifyRequest } from './sigv4.js';
+import { coalesceStoreIo, type DynaliteStore } from './store-io.js';
 
 const logger = createLogger('local-dynamodb');
 
@@ -32,7 +34,9 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   if (options.dataDir) await checkDataDirUsable(options.dataDir);
 
   // Tables become ACTIVE at once: the local runtime creates them at startup and has no reason to wait.
-  const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = withStoreIo(() =>
+    dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }),
+  );
   const keys = options.credentials
     ? new Map(options.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]))
     : undefined;
@@ -46,6 +50,30 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     throw err;
   }
   return { port: (server.address() as AddressInfo).port, close: () => closeServer(server) };
+}
+
+/** dynalite's store module: `dynalite()` calls its `create` by name, which is where the store can be reached. */
+const dynaliteDb = createRequire(import.meta.url)('dynalite/db/index.js') as {
+  create: (options: unknown) => DynaliteStore;
+};
+
+/** Creates a dynalite server whose store does its LevelDB I/O through store-io.ts. */
+function withStoreIo(create: () => Server): Server {
+  const original = dynaliteDb.create;
+  let stores = 0;
+  dynaliteDb.create = (storeOptions) => {
+    const store = original(storeOptions);
+    coalesceStoreIo(store);
+    stores++;
+    return store;
+  };
+  try {
+    const server = create();
+    if (stores !== 1) throw new Error(`dynalite created ${stores} stores, expected 1`);
+    return server;
+  } finally {
+    dynaliteDb.create = original;
+  }
 }
 
 /**

@@ -69,6 +69,25 @@ function amzTime(value: string): number {
 }
 
 /**
+ * The signing key depends only on the secret and the scope (date, region, service), so it is
+ * derived once per day instead of with four HMACs per request, as the SDK's signer caches it.
+ */
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 64;
+
+function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  const id = `${date}\n${region}\n${service}\n${secret}`;
+  let key = signingKeys.get(id);
+  if (key === undefined) {
+    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+    // Scopes only change with the date; a flood of made-up regions must not grow this forever.
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
+/**
  * Checks a request's SigV4 signature over `body`. Returns undefined when it is valid, the
  * DynamoDB error otherwise. Requests without an `AWS4-` Authorization header are left to
  * dynalite, which answers MissingAuthenticationTokenException.
@@ -142,10 +161,7 @@ export function verifyRequest(
     signedHeaders,
     payloadHash,
   ].join('\n');
-  const key = hmac(
-    hmac(hmac(hmac(`AWS4${secret}`, date ?? ''), region ?? ''), service ?? ''),
-    'aws4_request',
-  );
+  const key = signingKey(secret, date ?? '', region ?? '', service ?? '');
   const stringToSign = `${ALGORITHM}\n${amzDate}\n${date}/${region}/${service}/aws4_request\n${sha256Hex(canonical)}`;
   const expected = Buffer.from(createHmac('sha256', key).update(stringToSign).digest('hex'));
   const given = Buffer.from(signature);

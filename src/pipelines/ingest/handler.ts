@@ -40,15 +40,22 @@ async function credentialsOf(env: Env): Promise<Credentials> {
   return lastCredentials.credentials;
 }
 
+// Resolved once per environment too: the client factory validates its settings on every call.
+const servicesByEnv = new WeakMap<Env, IngestServices>();
 function services(): IngestServices {
   const env = currentEnv();
-  return {
-    config: configOf(env),
-    dynamo: dynamoDbClient(),
-    table: resourceName(pipeline, 'records', env),
-    idempotencyTable: resourceName(pipeline, 'idempotency', env),
-    credentials: () => credentialsOf(env),
-  };
+  let resolved = servicesByEnv.get(env);
+  if (!resolved) {
+    resolved = {
+      config: configOf(env),
+      dynamo: dynamoDbClient(),
+      table: resourceName(pipeline, 'records', env),
+      idempotencyTable: resourceName(pipeline, 'idempotency', env),
+      credentials: () => credentialsOf(env),
+    };
+    servicesByEnv.set(env, resolved);
+  }
+  return resolved;
 }
 
 const app = createIngestApp({ services, logger });

@@ -7,7 +7,6 @@ import {
   BatchWriteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   ScanCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -16,10 +15,6 @@ import type { Item } from './attribute-values.js';
 import { BATCH_SIZE, ID_ATTRIBUTE, RECEIVED_AT_ATTRIBUTE } from './constants.js';
 import { BadRequestError, NotStoredError } from './errors.js';
 import type { PreparedRecord } from './records.js';
-
-export async function putRecord(client: DynamoDBClient, table: string, item: Item): Promise<void> {
-  await client.send(new PutItemCommand({ TableName: table, Item: item }));
-}
 
 export async function getRecord(
   client: DynamoDBClient,

@@ -138,6 +138,26 @@ describe('POST /post (compatible with the sample)', () => {
     });
   });
 
+  it('measures the body itself, whatever Content-Length the client declared', async () => {
+    const answer = await call(
+      {
+        method: 'POST',
+        path: '/post',
+        body: JSON.stringify({ Id: 'understated', pad: 'x'.repeat(5000) }),
+        headers: { 'content-length': '10' },
+      },
+      { MAX_BODY_BYTES: '4096' },
+    );
+    const declaredTooMuch = await call(
+      { method: 'POST', path: '/post', body: '{"Id":"overstated"}', headers: { 'content-length': '5000' } },
+      { MAX_BODY_BYTES: '4096' },
+    );
+    expect(answer.status).toBe(413);
+    expect(await getItem('understated')).toBeUndefined();
+    // Hono's Lambda adapter sets Content-Length from the body that arrived.
+    expect(declaredTooMuch.status).toBe(200);
+  });
+
   it('validates records against RECORD_SCHEMA, naming the field', async () => {
     const schema = JSON.stringify({ type: 'object', properties: { temp: { type: 'number', maximum: 100 } } });
     const answer = await call(

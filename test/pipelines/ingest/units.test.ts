@@ -190,6 +190,14 @@ describe('small helpers', () => {
     expect(a[14]).toBe('7');
   });
 
+  it('uuidv7 gives distinct ids with fresh random bits across refills of its random pool', () => {
+    const ids = Array.from({ length: 2000 }, () => uuidv7(1_700_000_000_000));
+    expect(new Set(ids).size).toBe(2000);
+    expect(new Set(ids.map((id) => id.slice(19))).size).toBe(2000);
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
   it('isNdjson reads the media type', () => {
     expect(isNdjson('application/x-ndjson; charset=utf-8')).toBe(true);
     expect(isNdjson('application/json')).toBe(false);
