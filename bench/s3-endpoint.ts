@@ -36,7 +36,7 @@
  */
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -142,8 +142,21 @@ function curl(args: string[]): Promise<number> {
 interface Cpu {
   user: number;
   system: number;
+  /** CPU seconds of the child's main thread (Linux /proc), to show what left it for other threads. */
+  main?: number;
 }
-type Measure = { ms: number; serverCpu: number; clientCpu?: number };
+type Measure = { ms: number; serverCpu: number; serverMainCpu?: number; clientCpu?: number };
+
+/** CPU seconds this process's main thread has used (Linux only). */
+function mainThreadCpu(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
+}
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tributary-bench-s3-'));
@@ -182,21 +195,25 @@ async function main(): Promise<void> {
 
     /** Times fn; server CPU is the child's, or this process's for disk rows; fn may return the client's CPU. */
     const measure = async (side: 'disk' | 'server', fn: () => Promise<unknown>): Promise<Measure> => {
-      const before = side === 'server' ? await childCpu() : process.cpuUsage();
+      const before: Cpu = side === 'server' ? await childCpu() : process.cpuUsage();
       const self = process.cpuUsage();
       const t = performance.now();
       const result = await fn();
       const ms = performance.now() - t;
       const selfUsed = process.cpuUsage(self);
-      const after = side === 'server' ? await childCpu() : process.cpuUsage();
+      const after: Cpu = side === 'server' ? await childCpu() : process.cpuUsage();
       const serverCpu = (after.user - before.user + after.system - before.system) / 1e6;
+      const serverMainCpu =
+        side === 'server' && after.main !== undefined && before.main !== undefined
+          ? after.main - before.main
+          : undefined;
       const clientCpu =
         side === 'disk'
           ? undefined
           : typeof result === 'number'
             ? result
             : (selfUsed.user + selfUsed.system) / 1e6;
-      return { ms, serverCpu, clientCpu };
+      return { ms, serverCpu, serverMainCpu, clientCpu };
     };
 
     const diskFile = path.join(dir, 'disk.bin');
@@ -250,9 +267,10 @@ async function main(): Promise<void> {
       const m = await measure(side, fn);
       const prev = best.get(name);
       if (!prev || m.ms < prev.ms) best.set(name, m);
+      const main = m.serverMainCpu === undefined ? '' : ` (main thread ${m.serverMainCpu.toFixed(2)})`;
       const client = m.clientCpu === undefined ? '' : `, client ${m.clientCpu.toFixed(2)}`;
       console.error(
-        `[${((performance.now() - started) / 1000).toFixed(0)} s] ${name}: ${mbPerSec(SIZE, m.ms)} MB/s, CPU s: server ${m.serverCpu.toFixed(2)}${client}`,
+        `[${((performance.now() - started) / 1000).toFixed(0)} s] ${name}: ${mbPerSec(SIZE, m.ms)} MB/s, CPU s: server ${m.serverCpu.toFixed(2)}${main}${client}`,
       );
     };
     let cold = true;
@@ -296,6 +314,8 @@ async function main(): Promise<void> {
       if (!m) return;
       const row: Row = { operation: label, 'MB/s': mbPerSec(SIZE, m.ms) };
       row['server CPU s/GiB'] = perGib(m.serverCpu) as number;
+      const main = perGib(m.serverMainCpu);
+      if (main !== undefined) row['of which main thread'] = main;
       const client = perGib(m.clientCpu);
       if (client !== undefined) row['client CPU s/GiB'] = client;
       const vsDisk = disk ? ratio(best.get(disk), m) : undefined;
@@ -369,7 +389,7 @@ async function main(): Promise<void> {
         cold
           ? 'Cold rows measured.'
           : 'Cold rows skipped: /proc/sys/vm/drop_caches is not writable (not root).',
-        '"vs disk" = disk time / endpoint time (1 = as fast as the disk). server CPU: user+system of the child (endpoint or bare server) or of the bench process (disk rows; includes generating the bytes). client CPU: curl (from /usr/bin/time) or the bench process (raw HTTP and SDK rows).',
+        '"vs disk" = disk time / endpoint time (1 = as fast as the disk). server CPU: user+system of the child (endpoint or bare server) or of the bench process (disk rows; includes generating the bytes). client CPU: curl (from /usr/bin/time) or the bench process (raw HTTP and SDK rows). "of which main thread": the child\'s main thread alone (the rest is libuv\'s file I/O pool and the endpoint\'s hash worker).',
       ],
       endpointModule: process.env.S3_BENCH_ENDPOINT ?? 'src/local/s3/index.ts',
       loadAverage: { before: loads[0], perRound: loads.slice(1, -1), after: loads.at(-1) },
@@ -430,7 +450,7 @@ async function serve(dir: string): Promise<void> {
   });
   await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
   process.on('message', (m) => {
-    if (m === 'cpu') process.send?.(process.cpuUsage());
+    if (m === 'cpu') process.send?.({ ...process.cpuUsage(), main: mainThreadCpu() } satisfies Cpu);
     // A clean exit, so --cpu-prof writes its profile.
     if (m === 'exit') void server.close().then(() => process.exit(0));
   });
