@@ -1,17 +1,9 @@
-import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { AwsChunkedDecoder } from './aws-chunked.js';
+import { BodyFile } from './body-file.js';
+import { checksumHeader, parseAlgorithm, validChecksumValue } from './checksums.js';
 import {
-  type Checksum,
-  checksumHeader,
-  createChecksum,
-  parseAlgorithm,
-  validChecksumValue,
-} from './checksums.js';
-import {
-  IO_CHUNK,
   LIMITS,
   STREAMING_SIGNED,
   STREAMING_SIGNED_TRAILER,
@@ -87,38 +79,22 @@ export async function receiveBody(
   const contentMd5 = header(ctx, 'content-md5');
   if (contentMd5 !== undefined && Buffer.from(contentMd5, 'base64').length !== 16)
     throw errors.invalidDigest();
-  const md5 = createHash('md5');
-  const sha256: Hash | undefined = /^[0-9a-f]{64}$/.test(ctx.auth.payloadHash)
-    ? createHash('sha256')
-    : undefined;
-  const checksum: Checksum | undefined = wanted.algorithm ? createChecksum(wanted.algorithm) : undefined;
+  const signedSha256 = /^[0-9a-f]{64}$/.test(ctx.auth.payloadHash);
   const { stream, decoder } = payload(ctx);
-  // Opened on the first byte: an empty object needs no file (creating files is the slow part of small PUTs).
-  let out: WriteStream | undefined;
-  let size = 0;
+  const body = new BodyFile(file, { sha256: signedSha256, checksum: wanted.algorithm }, ctx.server.bodies);
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      md5.update(chunk);
-      sha256?.update(chunk);
-      checksum?.update(chunk);
-      out ??= await openOutput(file);
-      if (!out.write(chunk)) {
-        await drained(out);
-      }
-    }
+    for await (const chunk of stream as AsyncIterable<Buffer>) await body.append(chunk);
     if (!ctx.req.complete) throw errors.incompleteBody();
-    if (out) await finished(out);
+    const hashes = await body.finish();
+    const size = body.size;
     const decodedLength = header(ctx, 'x-amz-decoded-content-length');
     if (decoder && decodedLength !== undefined && Number(decodedLength) !== size)
       throw errors.incompleteBody();
-    if (sha256 && sha256.digest('hex') !== ctx.auth.payloadHash) throw errors.contentSha256Mismatch();
-    const md5Digest = md5.digest();
-    if (contentMd5 !== undefined && !md5Digest.equals(Buffer.from(contentMd5, 'base64')))
+    if (signedSha256 && hashes.sha256 !== ctx.auth.payloadHash) throw errors.contentSha256Mismatch();
+    if (contentMd5 !== undefined && hashes.md5 !== Buffer.from(contentMd5, 'base64').toString('hex'))
       throw errors.badDigest();
-    let checksumValue: string | undefined;
-    if (checksum && wanted.algorithm) {
-      checksumValue = checksum.digest().toString('base64');
+    const checksumValue = hashes.checksum;
+    if (checksumValue !== undefined && wanted.algorithm) {
       const expected =
         wanted.expected ?? (wanted.trailer ? decoder?.trailers.get(wanted.trailer) : undefined);
       if (wanted.trailer && expected === undefined)
@@ -133,47 +109,16 @@ export async function receiveBody(
     }
     return {
       size,
-      md5: md5Digest.toString('hex'),
+      md5: hashes.md5,
       checksum:
-        checksumValue && wanted.algorithm ? { algorithm: wanted.algorithm, value: checksumValue } : undefined,
+        checksumValue !== undefined && wanted.algorithm
+          ? { algorithm: wanted.algorithm, value: checksumValue }
+          : undefined,
     };
   } catch (err) {
-    if (out) {
-      out.destroy();
-      await unlink(file).catch(() => {});
-    }
+    await body.discard();
     throw err;
   }
-}
-
-function openOutput(file: string): Promise<WriteStream> {
-  const out = createWriteStream(file, { highWaterMark: IO_CHUNK });
-  return new Promise((resolve, reject) => {
-    out.once('error', reject);
-    out.once('open', () => {
-      out.off('error', reject);
-      // Write errors surface through drained()/finished(); this keeps late ones (after destroy) from going unhandled.
-      out.on('error', () => {});
-      resolve(out);
-    });
-  });
-}
-
-function drained(out: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    out.once('error', onError);
-    out.once('drain', () => {
-      out.off('error', onError);
-      resolve();
-    });
-  });
-}
-
-function finished(out: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    out.end((err?: Error | null) => (err ? reject(err) : resolve()));
-  });
 }
 
 /** Reads a small request body (XML documents) whole, framing removed, capped. */

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { S3EventRecord } from 'aws-lambda';
+import type { BodySinks } from './body-file.js';
+import type { BufferPool } from './buffer-pool.js';
 import { S3_XMLNS } from './constants.js';
 import { errors } from './errors.js';
 import { type EventInput, eventRecord } from './events.js';
@@ -10,6 +12,10 @@ import { escapeXml, type XmlNode, xmlDocument } from './xml.js';
 /** What every operation needs: the server's state and the request being answered. */
 export interface ServerState {
   store: Store;
+  /** Shared slots and hash threads that request bodies go through (body-file.ts). */
+  bodies: BodySinks;
+  /** Reused read buffers for GET bodies. */
+  readBuffers: BufferPool;
   region: string;
   onEvent?: (record: S3EventRecord) => Promise<void> | void;
 }

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createLogger } from '../../core/logger.js';
-import { DEFAULT_HOST, DEFAULT_REGION, LIMITS } from './constants.js';
+import { BufferPool } from './buffer-pool.js';
+import { DEFAULT_HOST, DEFAULT_REGION, IO_CHUNK, LIMITS } from './constants.js';
 import type { RequestContext, ServerState } from './context.js';
 import { safeDecode, utf8Length } from './encoding.js';
 import { errors, isS3Error, type S3Error } from './errors.js';
+import { HashWorkers } from './hashers.js';
 import { isValidBucketName } from './operations/buckets.js';
 import { operationFor } from './router.js';
 import { authenticate, parseQuery } from './sigv4.js';
@@ -14,6 +16,9 @@ import type { S3Server, S3ServerOptions } from './types.js';
 import { xmlDocument } from './xml.js';
 
 const log = createLogger('s3-endpoint');
+
+/** Free I/O buffers kept per pool between requests (IO_CHUNK each). */
+const KEPT_BUFFERS = 32;
 
 interface Target {
   rawPath: string;
@@ -165,7 +170,14 @@ function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
 export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
   if (options.credentials.length === 0) throw new Error('startS3Server: at least one credential is required');
   const store = await Store.open(options.dataDir);
-  const state: ServerState = { store, region: options.region ?? DEFAULT_REGION, onEvent: options.onEvent };
+  const hashers = new HashWorkers();
+  const state: ServerState = {
+    store,
+    region: options.region ?? DEFAULT_REGION,
+    onEvent: options.onEvent,
+    bodies: { slots: new BufferPool(IO_CHUNK, KEPT_BUFFERS, true), hashers },
+    readBuffers: new BufferPool(IO_CHUNK, KEPT_BUFFERS),
+  };
   const secrets = new Map(options.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
   const server = createServer({ maxHeaderSize: LIMITS.headerBytes, requestTimeout: 0 }, (req, res) => {
     void handle(state, secrets, req, res);
@@ -189,8 +201,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       new Promise<void>((resolve, reject) => {
         server.close((err) => {
           store.close();
-          if (err) reject(err);
-          else resolve();
+          void hashers.close().finally(() => (err ? reject(err) : resolve()));
         });
         server.closeAllConnections();
       }),

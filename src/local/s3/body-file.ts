@@ -1,0 +1,146 @@
+import { close, open, write } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import type { BufferPool } from './buffer-pool.js';
+import {
+  type HashSession,
+  type HashSpec,
+  type HashWorkers,
+  hashInline,
+  type PayloadHashes,
+} from './hashers.js';
+
+/** Slots one body may have in flight (written or hashed, not both done): bounds memory per PUT. */
+const SLOTS_IN_FLIGHT = 8;
+
+/** Where a body's bytes go: a pool of shared slots and the threads that hash them. */
+export interface BodySinks {
+  slots: BufferPool;
+  hashers: HashWorkers;
+}
+
+/**
+ * Writes a request body into a data file through shared slots, hashing as it goes. A body
+ * that fits in one slot is hashed on this thread when it ends (small PUTs pay no thread
+ * hop); a bigger one is hashed by a worker while this thread goes on reading the socket and
+ * libuv's pool writes the file (positioned writes, so they may overlap). A slot is reused once
+ * both its write and its hash are done; with SLOTS_IN_FLIGHT taken, `append` waits, which
+ * pauses the socket. The file is opened on the first byte: an empty object needs none.
+ */
+export class BodyFile {
+  private fd: number | undefined;
+  private created = false;
+  private slot: Buffer | undefined;
+  private fill = 0;
+  private written = 0;
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
+  private failure: Error | undefined;
+  private session: HashSession | undefined;
+  private inline: PayloadHashes | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly spec: HashSpec,
+    private readonly sinks: BodySinks,
+  ) {}
+
+  get size(): number {
+    return this.written + this.fill;
+  }
+
+  async append(chunk: Buffer): Promise<void> {
+    if (!this.created) {
+      this.created = true;
+      this.fd = await openFile(this.path);
+    }
+    for (let offset = 0; offset < chunk.length; ) {
+      if (this.failure) throw this.failure;
+      if (!this.slot) {
+        while (this.inFlight >= SLOTS_IN_FLIGHT) await this.settled();
+        this.slot = this.sinks.slots.acquire();
+      }
+      const n = chunk.copy(this.slot, this.fill, offset);
+      offset += n;
+      this.fill += n;
+      if (this.fill === this.slot.length) this.flush(false);
+    }
+  }
+
+  /** Waits for every write and hash; the file is then complete and closed. */
+  async finish(): Promise<PayloadHashes> {
+    if (this.fill > 0) this.flush(true);
+    while (this.inFlight > 0) await this.settled();
+    if (this.failure) throw this.failure;
+    await this.closeFile();
+    if (this.session) return this.session.digest();
+    return this.inline ?? hashInline(this.spec, Buffer.alloc(0));
+  }
+
+  /** Drops the body: waits for writes in flight (none may land after the unlink), removes the file. */
+  async discard(): Promise<void> {
+    this.failure ??= new Error('discarded');
+    this.session?.abort();
+    while (this.inFlight > 0) await this.settled();
+    if (this.slot) this.sinks.slots.release(this.slot);
+    this.slot = undefined;
+    await this.closeFile().catch(() => {});
+    if (this.created) await unlink(this.path).catch(() => {});
+  }
+
+  private flush(last: boolean): void {
+    const slot = this.slot as Buffer;
+    const length = this.fill;
+    const position = this.written;
+    this.slot = undefined;
+    this.fill = 0;
+    this.written += length;
+    let waiting = 1;
+    const done = (err?: Error) => {
+      if (err) this.failure ??= err;
+      if (--waiting > 0) return;
+      this.sinks.slots.release(slot);
+      this.inFlight--;
+      for (const wake of this.idle.splice(0)) wake();
+    };
+    this.inFlight++;
+    if (last && position === 0) {
+      this.inline = hashInline(this.spec, slot.subarray(0, length));
+    } else {
+      this.session ??= this.sinks.hashers.session(this.spec);
+      waiting++;
+      this.session.update(slot, length, done);
+    }
+    writeAll(this.fd as number, slot, length, position, done);
+  }
+
+  private settled(): Promise<void> {
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private closeFile(): Promise<void> {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd === undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => close(fd, (err) => (err ? reject(err) : resolve())));
+  }
+}
+
+function openFile(path: string): Promise<number> {
+  return new Promise((resolve, reject) => open(path, 'w', (err, fd) => (err ? reject(err) : resolve(fd))));
+}
+
+/** pwrite until all `length` bytes are down (a regular file takes them in one call but may not). */
+function writeAll(
+  fd: number,
+  buffer: Buffer,
+  length: number,
+  position: number,
+  done: (err?: Error) => void,
+  offset = 0,
+): void {
+  write(fd, buffer, offset, length - offset, position + offset, (err, n) => {
+    if (err) return done(err);
+    if (offset + n < length) return writeAll(fd, buffer, length, position, done, offset + n);
+    done();
+  });
+}
