@@ -52,6 +52,14 @@ export const summaryKeys = (week: IsoWeek) => ({
   summary: `${SUMMARY_PREFIX}${week.label}/summary.json`,
 });
 
+/**
+ * Items per Scan page. DynamoDB's own page is up to 1 MB — thousands of small records, each
+ * parsed into AttributeValue objects, then plain records, then JSON, with every segment's page
+ * alive at once. Smaller pages keep that garbage young, so memory stays flat however fast
+ * the table answers and however large it is.
+ */
+const SCAN_PAGE_ITEMS = 1_000;
+
 export async function runWeeklySummary(options: SummaryOptions): Promise<WeekSummary> {
   const { dynamo, s3, table, bucket, week, segments } = options;
   const now = options.now ?? (() => new Date());
@@ -93,6 +101,7 @@ export async function runWeeklySummary(options: SummaryOptions): Promise<WeekSum
           TableName: table,
           Segment: segment,
           TotalSegments: segments,
+          Limit: SCAN_PAGE_ITEMS,
           ExclusiveStartKey: startKey,
           FilterExpression: '#at >= :from AND #at < :to',
           ExpressionAttributeNames: { '#at': RECEIVED_AT_ATTRIBUTE },
