@@ -178,25 +178,22 @@ async function startSampleServer(
   };
 }
 
+/** One record per request with an Id unique per wrk thread; optionally an Idempotency-Key per request. */
+const singleRecordLua = (idPrefix: string, idempotencyKey: boolean) => `
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) n = 0 end
+request = function()
+  n = n + 1
+  local body = '{"Id":"${idPrefix}-' .. tid .. '-' .. n .. '","temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
+  return wrk.format("POST", "PATH", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}"${
+    idempotencyKey ? ', ["Idempotency-Key"] = "k-" .. tid .. "-" .. n' : ''
+  } }, body)
+end`;
+
 const LUA: Record<string, string> = {
-  single: `
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-function init(args) n = 0 end
-request = function()
-  n = n + 1
-  local body = '{"Id":"bench-' .. tid .. '-' .. n .. '","temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
-  return wrk.format("POST", "PATH", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}" }, body)
-end`,
-  idempotent: `
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-function init(args) n = 0 end
-request = function()
-  n = n + 1
-  local body = '{"Id":"idem-' .. tid .. '-' .. n .. '","temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
-  return wrk.format("POST", "PATH", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}", ["Idempotency-Key"] = "k-" .. tid .. "-" .. n }, body)
-end`,
+  single: singleRecordLua('bench', false),
+  idempotent: singleRecordLua('idem', true),
   batched: `
 local rec = '{"temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
 local parts = {}
