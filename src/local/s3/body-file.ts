@@ -9,7 +9,8 @@ import {
   type PayloadHashes,
 } from './hashers.js';
 
-/** Slots one body may have in flight (written or hashed, not both done): bounds memory per PUT. */
+/** Slots one body may have in flight (written or hashed, not both done): bounds memory per PUT;
+ * the pool's limit bounds all bodies together. */
 const SLOTS_IN_FLIGHT = 8;
 
 /** Where a body's bytes go: a pool of shared slots and the threads that hash them. */
@@ -57,7 +58,13 @@ export class BodyFile {
       if (this.failure) throw this.failure;
       if (!this.slot) {
         while (this.inFlight >= SLOTS_IN_FLIGHT) await this.settled();
-        this.slot = this.sinks.slots.acquire();
+        const slot = await this.sinks.slots.acquireBounded();
+        // Discarded while waiting for a slot: its file may be closed already.
+        if (this.failure) {
+          this.sinks.slots.release(slot);
+          throw this.failure;
+        }
+        this.slot = slot;
       }
       const n = chunk.copy(this.slot, this.fill, offset);
       offset += n;

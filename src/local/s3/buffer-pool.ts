@@ -6,22 +6,36 @@
  */
 export class BufferPool {
   private readonly free: Buffer[] = [];
+  private outstanding = 0;
+  private readonly waiting: ((buffer: Buffer) => void)[] = [];
 
   constructor(
     readonly size: number,
     private readonly keep: number,
     /** Backed by SharedArrayBuffers, so a worker thread can read them without a copy. */
     private readonly shared = false,
+    /** Buffers out at once before `acquireBounded` waits: bounds what all requests together hold. */
+    private readonly limit = Number.POSITIVE_INFINITY,
   ) {}
 
   acquire(): Buffer {
+    this.outstanding++;
     return (
       this.free.pop() ??
       (this.shared ? Buffer.from(new SharedArrayBuffer(this.size)) : Buffer.allocUnsafeSlow(this.size))
     );
   }
 
+  /** `acquire`, once fewer than `limit` buffers are out; waiters are served in arrival order. */
+  acquireBounded(): Promise<Buffer> {
+    if (this.outstanding < this.limit) return Promise.resolve(this.acquire());
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
   release(buffer: Buffer): void {
+    const next = this.waiting.shift();
+    if (next) return next(buffer); // handed on: still out
+    this.outstanding--;
     if (this.free.length < this.keep) this.free.push(buffer);
   }
 }

@@ -19,6 +19,9 @@ const log = createLogger('s3-endpoint');
 
 /** Free I/O buffers kept per pool between requests (IO_CHUNK each). */
 const KEPT_BUFFERS = 32;
+/** Body slots out at once across all PUTs (IO_CHUNK each): past 128 MiB held by request bodies,
+ * further body bytes wait for a slot (so do uploads stalled mid-body: 128 of them would block PUTs). */
+const MAX_BODY_SLOTS = 128;
 
 interface Target {
   rawPath: string;
@@ -175,7 +178,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     store,
     region: options.region ?? DEFAULT_REGION,
     onEvent: options.onEvent,
-    bodies: { slots: new BufferPool(IO_CHUNK, KEPT_BUFFERS, true), hashers },
+    bodies: { slots: new BufferPool(IO_CHUNK, KEPT_BUFFERS, true, MAX_BODY_SLOTS), hashers },
     readBuffers: new BufferPool(IO_CHUNK, KEPT_BUFFERS),
   };
   const secrets = new Map(options.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
