@@ -4,16 +4,9 @@
  * runtime's gateway; `indexUpload` records uploaded files in the run index.
  */
 import path from 'node:path';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, Context, S3Event } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
-import {
-  DOCUMENT_TRANSLATION,
-  dynamoDbClient,
-  readSecret,
-  SECRETS_FILE_VARIABLE,
-  s3Client,
-} from '../../clients/index.js';
+import { documentClient, readSecret, SECRETS_FILE_VARIABLE, s3Client } from '../../clients/index.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
 import { currentEnv, type Env } from '../../core/invocation.js';
 import { createLogger } from '../../core/logger.js';
@@ -43,15 +36,8 @@ function configOf(env: Env): TelemetryConfig {
   return config;
 }
 
-const documents = new WeakMap<object, DynamoDBDocumentClient>();
 function runIndex(env: Env): RunIndex {
-  const base = dynamoDbClient();
-  let doc = documents.get(base);
-  if (!doc) {
-    doc = DynamoDBDocumentClient.from(base, DOCUMENT_TRANSLATION);
-    documents.set(base, doc);
-  }
-  return new RunIndex(doc, resourceName(pipeline, 'index', env));
+  return new RunIndex(documentClient(), resourceName(pipeline, 'index', env));
 }
 
 // readSecret caches the secret for minutes (and hands out a copy each time); this keeps the
