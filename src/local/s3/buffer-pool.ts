@@ -34,7 +34,10 @@ export class BufferPool {
 
   release(buffer: Buffer): void {
     const next = this.waiting.shift();
-    if (next) return next(buffer); // handed on: still out
+    if (next) {
+      next(buffer); // handed on: still out
+      return;
+    }
     this.outstanding--;
     if (this.free.length < this.keep) this.free.push(buffer);
   }
