@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './grants.js';
 export * from './invocation.js';
+export * from './key-order.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './pipeline.js';

@@ -1,4 +1,4 @@
-import { compareKeys } from './encoding.js';
+import { compareKeys } from '../../core/key-order.js';
 import type { ObjectMeta } from './types.js';
 
 /** A bucket's objects, kept sorted in S3 order so a page of a listing is a binary search and a walk. */

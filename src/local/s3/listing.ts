@@ -1,4 +1,4 @@
-import { compareKeys } from './encoding.js';
+import { compareKeys } from '../../core/key-order.js';
 import type { KeyIndex } from './key-index.js';
 import type { ObjectMeta } from './types.js';
 

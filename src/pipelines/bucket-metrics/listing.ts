@@ -1,6 +1,7 @@
 import { ListObjectsV2Command, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { compareKeys } from '../../core/key-order.js';
 import { DELIMITER, PAGE_SIZE } from './constants.js';
-import { compareKeys, keyAlphabet, type PageKeys } from './key-range.js';
+import { keyAlphabet, type PageKeys } from './key-range.js';
 import type { Cursor } from './types.js';
 
 /** One listing page, reduced to what the totals need (no per-key objects kept). */

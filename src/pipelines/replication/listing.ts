@@ -1,4 +1,5 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { compareKeys } from '../../core/key-order.js';
 import { withRetry } from '../../core/retry.js';
 import { OBJECT_RETRIES, RETRY_BASE_MS, RETRY_MAX_MS } from './constants.js';
 import { unquote } from './object-headers.js';
@@ -60,11 +61,6 @@ export async function* listObjects(options: ListOptions): AsyncGenerator<ListedO
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-}
-
-/** S3's key order: UTF-8 bytes, which differs from JavaScript's UTF-16 order above U+FFFF. */
-export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 export type Paired =

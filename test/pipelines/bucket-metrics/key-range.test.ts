@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compareKeys,
-  keyAlphabet,
-  splitBoundaries,
-} from '../../../src/pipelines/bucket-metrics/key-range.js';
+import { compareKeys } from '../../../src/core/key-order.js';
+import { keyAlphabet, splitBoundaries } from '../../../src/pipelines/bucket-metrics/key-range.js';
 
 const hex = '0123456789abcdef'.split('');
 

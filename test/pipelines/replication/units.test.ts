@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { compareKeys } from '../../../src/core/key-order.js';
 import { replicationConfig } from '../../../src/pipelines/replication/config.js';
 import { ObjectTooLargeError, TargetConfigError } from '../../../src/pipelines/replication/errors.js';
 import { compareSequencers, decodeEventKey } from '../../../src/pipelines/replication/event-key.js';
-import { compareKeys, type ListedObject, pairListings } from '../../../src/pipelines/replication/listing.js';
+import { type ListedObject, pairListings } from '../../../src/pipelines/replication/listing.js';
 import { multipartEtag } from '../../../src/pipelines/replication/multipart-upload.js';
 import { taggingHeader, unquote } from '../../../src/pipelines/replication/object-headers.js';
 import { partConcurrencyFor, partCount, partSizeFor } from '../../../src/pipelines/replication/part-size.js';

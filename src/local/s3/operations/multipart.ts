@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { compareKeys } from '../../../core/key-order.js';
 import { readSmallBody, receiveBody } from '../body.js';
 import {
   type Checksum,
@@ -21,7 +22,6 @@ import {
   sendXml,
 } from '../context.js';
 import { resolveCopySource } from '../copy-source.js';
-import { compareKeys } from '../encoding.js';
 import { errors } from '../errors.js';
 import { objectHeadersFrom, parseTaggingHeader } from '../object-headers.js';
 import type { BucketState } from '../store.js';
