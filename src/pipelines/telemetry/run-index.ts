@@ -13,6 +13,7 @@ import {
   QueryCommand,
   ScanCommand,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { FileSummary, RunRecord } from './run-record.js';
 
@@ -75,6 +76,11 @@ async function tableCache(db: DynamoDBDocumentClient, table: string): Promise<Ta
 }
 
 /** An item as UpdateItem returns it (ALL_NEW), cut to what search reads. */
+type UpdateParts = Pick<
+  UpdateCommandInput,
+  'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+>;
+
 function searchable(out: { Attributes?: Record<string, unknown> }): SearchableRun {
   const item = out.Attributes ?? {};
   return Object.fromEntries(
@@ -122,6 +128,33 @@ export class RunIndex {
         if (after) runs.push(after);
         cache.entries.set(key, { readAt: entry.readAt, runs });
       }
+    }
+  }
+
+  /** One UpdateItem of a run, through `write` with the item as it now is. */
+  private update(group: string, run: string, parts: UpdateParts): Promise<void> {
+    return this.write(group, run, async () =>
+      searchable(
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { group, run },
+            ...parts,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** `update`, or false when its condition does not hold. */
+  private async updateIf(group: string, run: string, parts: UpdateParts): Promise<boolean> {
+    try {
+      await this.update(group, run, parts);
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      throw err;
     }
   }
 
@@ -173,20 +206,11 @@ export class RunIndex {
       values[`:v${i}`] = value;
       sets.push(`#a${i} = :v${i}`);
     });
-    await this.write(group, run, async () =>
-      searchable(
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { group, run },
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      ),
-    );
+    await this.update(group, run, {
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
   }
 
   /**
@@ -195,47 +219,21 @@ export class RunIndex {
    */
   async putFile(group: string, run: string, name: string, file: FileSummary): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await this.write(group, run, async () =>
-          searchable(
-            await this.db.send(
-              new UpdateCommand({
-                TableName: this.table,
-                Key: { group, run },
-                UpdateExpression: 'SET #files.#name = :file',
-                ConditionExpression: 'attribute_exists(#files)',
-                ExpressionAttributeNames: { '#files': 'files', '#name': name },
-                ExpressionAttributeValues: { ':file': file },
-                ReturnValues: 'ALL_NEW',
-              }),
-            ),
-          ),
-        );
-        return;
-      } catch (err) {
-        if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-      }
-      try {
-        await this.write(group, run, async () =>
-          searchable(
-            await this.db.send(
-              new UpdateCommand({
-                TableName: this.table,
-                Key: { group, run },
-                UpdateExpression: 'SET #files = :files',
-                ConditionExpression: 'attribute_not_exists(#files)',
-                ExpressionAttributeNames: { '#files': 'files' },
-                ExpressionAttributeValues: { ':files': { [name]: file } },
-                ReturnValues: 'ALL_NEW',
-              }),
-            ),
-          ),
-        );
-        return;
-      } catch (err) {
-        // Someone created the map in between: add to it on the next round.
-        if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-      }
+      const added = await this.updateIf(group, run, {
+        UpdateExpression: 'SET #files.#name = :file',
+        ConditionExpression: 'attribute_exists(#files)',
+        ExpressionAttributeNames: { '#files': 'files', '#name': name },
+        ExpressionAttributeValues: { ':file': file },
+      });
+      if (added) return;
+      // No files map yet. If someone creates it in between, add to it on the next round.
+      const created = await this.updateIf(group, run, {
+        UpdateExpression: 'SET #files = :files',
+        ConditionExpression: 'attribute_not_exists(#files)',
+        ExpressionAttributeNames: { '#files': 'files' },
+        ExpressionAttributeValues: { ':files': { [name]: file } },
+      });
+      if (created) return;
     }
     throw new Error(`could not record ${group}/${run}/${name} in the run index after 3 attempts`);
   }
