@@ -18,7 +18,7 @@
 // The ceiling (case (b) only) is what the two endpoints sustain with no client cost to speak of:
 // 4 KiB GETs alone, PUTs alone, then GET→PUT copies, all over presigned URLs and plain node:http
 // (bench/lib/presigned-http.ts). It shows how much room any copier has on this machine.
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
@@ -27,6 +27,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -383,22 +384,19 @@ async function timed(
   rssFile: string,
 ): Promise<{ stdout: string; stderr: string; wallMs: number; peakRssMb: number; cpuSeconds: number }> {
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, command, ...args], {
-    env,
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  let stdout: string;
+  let stderr: string;
+  try {
+    ({ stdout, stderr } = await promisify(execFile)(
+      '/usr/bin/time',
+      ['-f', '%M %U %S', '-o', rssFile, command, ...args],
+      { env, cwd: REPO, maxBuffer: 256 * 1024 * 1024 },
+    ));
+  } catch (err) {
+    const { code, stderr: output = '' } = err as { code?: number; stderr?: string };
+    throw new Error(`${command} exited with ${code}:\n${output.slice(-2000)}`);
+  }
   const wallMs = performance.now() - started;
-  if (code !== 0) throw new Error(`${command} exited with ${code}:\n${stderr.slice(-2000)}`);
   const [kb, user, system] = ((await readFile(rssFile, 'utf8')).trim().split('\n').at(-1) ?? '')
     .split(' ')
     .map(Number);

@@ -1,7 +1,10 @@
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 export interface WrkResult {
   'req/s': number;
@@ -40,19 +43,15 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
     file,
     options.base,
   ];
-  const child = spawn('wrk', args);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  let stdout: string;
+  try {
+    ({ stdout } = await execFileAsync('wrk', args));
+  } catch (err) {
+    throw new Error(`wrk failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const used = process.cpuUsage(cpu);
-  rmSync(dir, { recursive: true, force: true });
-  if (status !== 0) throw new Error(`wrk failed: ${stderr}`);
   if (options.debug) process.stderr.write(stdout);
   return parseWrk(stdout, used.user + used.system);
 }
