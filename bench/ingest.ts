@@ -17,11 +17,10 @@
  * (`http` or `summary`).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   type AttributeValue,
@@ -32,6 +31,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Row, report } from './lib/report.js';
+import { startBenchRuntime } from './lib/runtime.js';
 import { runWrk as runWrkWith, type WrkResult } from './lib/wrk.js';
 
 const ROLE = process.env.INGEST_BENCH_ROLE;
@@ -45,28 +45,18 @@ async function main(): Promise<void> {
   const records = Number(process.env.INGEST_BENCH_RECORDS ?? 1_000_000);
   const seconds = Number(process.env.INGEST_BENCH_SECONDS ?? 15);
   const skip = process.env.INGEST_BENCH_SKIP ?? '';
-  const { startRuntime } = await import('../src/local/runtime.js');
-  const { loadConfig } = await import('../src/local/config.js');
   const { default: ingest } = await import('../src/pipelines/ingest/pipeline.js');
 
-  const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
-  writeFileSync(
-    join(dir, 'tributary.config.json'),
-    JSON.stringify({
-      httpPort: 0,
-      s3Port: 0,
-      dynamodbPort: 0,
+  const { dir, config, runtime } = await startBenchRuntime({
+    name: 'ingest',
+    pipelines: [ingest],
+    configFile: () => ({
       pipelines: { ingest: { config: { RATE_LIMIT_PER_SECOND: '0', SUMMARY_SEGMENTS: '4' } } },
       secrets: { [ingest.resources.auth.name]: { 'apikey:bench': API_KEY } },
     }),
-  );
-  const config = loadConfig({
-    pipelines: [ingest],
-    env: { TRIBUTARY_STATE_DIR: join(dir, 'state') },
-    cwd: dir,
+    runtime: { scheduler: false },
   });
   localCredentials = { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey };
-  const runtime = await startRuntime({ pipelines: [ingest], config, scheduler: false });
   const rows: Row[] = [];
   const notes: Record<string, unknown> = {
     server:

@@ -15,43 +15,31 @@
  *
  * Env: LOCAL_BENCH_OBJECTS (default 2,000), LOCAL_BENCH_REQUESTS (default 5,000).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Row, report } from './lib/report.js';
+import { startBenchRuntime } from './lib/runtime.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL ??= 'WARN';
 const objects = Number(process.env.LOCAL_BENCH_OBJECTS ?? 2_000);
 const requests = Number(process.env.LOCAL_BENCH_REQUESTS ?? 5_000);
 
-const { startRuntime } = await import('../src/local/runtime.js');
-const { loadConfig } = await import('../src/local/config.js');
 const { pipelines } = await import('../test/fixtures/pipelines.js');
 
-const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
-writeFileSync(
-  join(dir, 'tributary.config.json'),
-  JSON.stringify({
+const { dir, config, runtime } = await startBenchRuntime({
+  name: 'local-runtime',
+  pipelines,
+  configFile: (dir) => ({
     concurrency: 10,
     pipelines: {
       'fixture-events': { config: { RECORD_DIR: dir } },
       'fixture-api': { config: { RECORD_DIR: dir } },
     },
   }),
-);
-const config = loadConfig({
-  pipelines,
-  env: {
-    TRIBUTARY_CONFIG: join(dir, 'tributary.config.json'),
-    TRIBUTARY_STATE_DIR: join(dir, 'state'),
-    TRIBUTARY_HTTP_PORT: '0',
-    TRIBUTARY_S3_PORT: '0',
-    TRIBUTARY_DYNAMODB_PORT: '0',
-  },
+  runtime: { pollMs: 100 },
 });
-const runtime = await startRuntime({ pipelines, config, pollMs: 100 });
 const rows: Row[] = [];
 
 async function pool(count: number, inFlight: number, task: (i: number) => Promise<void>): Promise<void> {

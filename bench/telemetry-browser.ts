@@ -15,14 +15,14 @@
  * Env: TELEMETRY_BROWSER_RUNS (default 10000), TELEMETRY_BROWSER_ITERATIONS (default 20),
  * TELEMETRY_BROWSER_COLD_ITERATIONS (default 5; each waits 5 s).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Row, report } from './lib/report.js';
+import { startBenchRuntime } from './lib/runtime.js';
 
 const USER = 'viewer-bench';
 const PASSWORD = 'bench-password-0123';
@@ -36,36 +36,24 @@ async function main(): Promise<void> {
   const iterations = Number(process.env.TELEMETRY_BROWSER_ITERATIONS ?? 20);
   const coldIterations = Number(process.env.TELEMETRY_BROWSER_COLD_ITERATIONS ?? 5);
   const loadBefore = os.loadavg();
-  const { startRuntime } = await import('../src/local/runtime.js');
-  const { loadConfig, physicalName } = await import('../src/local/config.js');
+  const { physicalName } = await import('../src/local/config.js');
   const { default: telemetry } = await import('../src/pipelines/telemetry/pipeline.js');
   const { hashPassword } = await import('../src/pipelines/telemetry/passwords.js');
   const { runRecord } = await import('../src/pipelines/telemetry/run-record.js');
 
-  const dir = mkdtempSync(join(tmpdir(), 'bench-telemetry-browser-'));
-  writeFileSync(
-    join(dir, 'tributary.config.json'),
-    JSON.stringify({
-      pipelines: { telemetry: { config: { RATE_LIMIT_PER_SECOND: '0', IP_RATE_LIMIT_PER_SECOND: '0' } } },
-      secrets: {
-        [telemetry.resources.users.name]: {
-          [USER]: `reader:${await hashPassword(PASSWORD)}`,
-          [WRITER]: `writer:${await hashPassword(PASSWORD)}`,
-        },
-      },
-    }),
-  );
-  const config = loadConfig({
+  const users = {
+    [USER]: `reader:${await hashPassword(PASSWORD)}`,
+    [WRITER]: `writer:${await hashPassword(PASSWORD)}`,
+  };
+  const { dir, config, runtime } = await startBenchRuntime({
+    name: 'telemetry-browser',
     pipelines: [telemetry],
-    env: {
-      TRIBUTARY_STATE_DIR: join(dir, 'state'),
-      TRIBUTARY_HTTP_PORT: '0',
-      TRIBUTARY_S3_PORT: '0',
-      TRIBUTARY_DYNAMODB_PORT: '0',
-    },
-    cwd: dir,
+    configFile: () => ({
+      pipelines: { telemetry: { config: { RATE_LIMIT_PER_SECOND: '0', IP_RATE_LIMIT_PER_SECOND: '0' } } },
+      secrets: { [telemetry.resources.users.name]: users },
+    }),
+    runtime: { scheduler: false, invoker: false },
   });
-  const runtime = await startRuntime({ pipelines: [telemetry], config, scheduler: false, invoker: false });
   const credentials = { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey };
   const db = new DynamoDBClient({
     endpoint: runtime.endpoints.dynamodbUrl,

@@ -19,11 +19,11 @@
  * Env: TELEMETRY_BENCH_SECONDS (per wrk run, default 15), TELEMETRY_BENCH_RUNS (default 10000).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Row, report } from './lib/report.js';
+import { startBenchRuntime } from './lib/runtime.js';
 import { runWrk as runWrkWith, type WrkResult } from './lib/wrk.js';
 
 const USER = 'krkn-bench';
@@ -38,37 +38,24 @@ async function main(): Promise<void> {
   const runs = Number(process.env.TELEMETRY_BENCH_RUNS ?? 10_000);
   if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed: apt-get install -y wrk');
   const loadBefore = os.loadavg();
-  const { startRuntime } = await import('../src/local/runtime.js');
-  const { loadConfig } = await import('../src/local/config.js');
   const { default: telemetry } = await import('../src/pipelines/telemetry/pipeline.js');
   const { hashPassword } = await import('../src/pipelines/telemetry/passwords.js');
 
-  const dir = mkdtempSync(join(tmpdir(), 'bench-telemetry-'));
-  writeFileSync(
-    join(dir, 'tributary.config.json'),
-    JSON.stringify({
+  const users = { [USER]: `writer,reader:${await hashPassword(PASSWORD)}` };
+  // Without the invoker: S3 events (indexUpload) queue durably but are not run, so the numbers
+  // are the API's own, not the index updates' that 10,000 seeded objects would trigger.
+  const { dir, config, runtime } = await startBenchRuntime({
+    name: 'telemetry',
+    pipelines: [telemetry],
+    configFile: () => ({
       pipelines: {
         telemetry: { config: { RATE_LIMIT_PER_SECOND: '0', IP_RATE_LIMIT_PER_SECOND: '0' } },
       },
       // Default scrypt cost (N = 2^14), as `tributary telemetry hash-password` writes it.
-      secrets: {
-        [telemetry.resources.users.name]: { [USER]: `writer,reader:${await hashPassword(PASSWORD)}` },
-      },
+      secrets: { [telemetry.resources.users.name]: users },
     }),
-  );
-  const config = loadConfig({
-    pipelines: [telemetry],
-    env: {
-      TRIBUTARY_STATE_DIR: join(dir, 'state'),
-      TRIBUTARY_HTTP_PORT: '0',
-      TRIBUTARY_S3_PORT: '0',
-      TRIBUTARY_DYNAMODB_PORT: '0',
-    },
-    cwd: dir,
+    runtime: { scheduler: false, invoker: false },
   });
-  // Without the invoker: S3 events (indexUpload) queue durably but are not run, so the numbers
-  // are the API's own, not the index updates' that 10,000 seeded objects would trigger.
-  const runtime = await startRuntime({ pipelines: [telemetry], config, scheduler: false, invoker: false });
   const base = runtime.endpoints.httpUrl as string;
   const authorization = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
   const rows: Row[] = [];
