@@ -9,6 +9,7 @@ import { type Runtime, startRuntime } from '../../src/local/runtime.js';
 import bucketMetrics from '../../src/pipelines/bucket-metrics/pipeline.js';
 import csvLoad from '../../src/pipelines/csv-load/pipeline.js';
 import { events } from '../fixtures/pipelines.js';
+import { isolatedRuntimeEnv } from '../helpers/runtime-env.js';
 import { REPO, s3For, until } from '../local/runtime/helpers.js';
 
 /** The part of HTMLCanvasElement the check uses (tsconfig has no DOM lib). */
@@ -60,10 +61,7 @@ describe('console in a browser', () => {
     );
     const env = {
       TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-      TRIBUTARY_STATE_DIR: path.join(dir, 'state'),
-      TRIBUTARY_HTTP_PORT: '0',
-      TRIBUTARY_S3_PORT: '0',
-      TRIBUTARY_DYNAMODB_PORT: '0',
+      ...isolatedRuntimeEnv(path.join(dir, 'state')),
     };
     const pipelines = [events, csvLoad, bucketMetrics];
     const [started, launched] = await Promise.all([

@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../../src/local/config.js';
 import type { Runtime } from '../../../src/local/runtime.js';
 import { pipelines } from '../../fixtures/pipelines.js';
+import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../../..');
 export const FIXTURE_PIPELINES = path.join(REPO, 'test/fixtures/pipelines.ts');
@@ -28,10 +29,7 @@ export function makeWorkspace(extra: Record<string, unknown> = {}): {
   );
   const env = {
     TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-    TRIBUTARY_STATE_DIR: path.join(dir, 'state'),
-    TRIBUTARY_HTTP_PORT: '0',
-    TRIBUTARY_S3_PORT: '0',
-    TRIBUTARY_DYNAMODB_PORT: '0',
+    ...isolatedRuntimeEnv(path.join(dir, 'state')),
   };
   return { dir, env };
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardPeriod, formatTable } from '../../../src/cli/commands/metrics.js';
 import { newBucketScan } from '../../../src/pipelines/bucket-metrics/scan.js';
 import { runCliInProcess } from '../../helpers/cli.js';
+import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
 import { type FaultProxy, putObjects, type Store, startFaultProxy, startStore } from './helpers.js';
 
 const cli = (...args: string[]) => runCliInProcess(args);
@@ -20,10 +21,7 @@ describe('tributary metrics', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'bucket-metrics-cli-'));
     Object.assign(process.env, {
-      TRIBUTARY_STATE_DIR: path.join(dir, 'state'),
-      TRIBUTARY_S3_PORT: '0',
-      TRIBUTARY_DYNAMODB_PORT: '0',
-      TRIBUTARY_HTTP_PORT: '0',
+      ...isolatedRuntimeEnv(path.join(dir, 'state')),
       TRIBUTARY_CONFIG: '',
     });
     store = await startStore();

@@ -16,6 +16,7 @@ import { startS3Server } from '../../../src/local/s3/index.js';
 import { type CollectSummary, collect } from '../../../src/pipelines/bucket-metrics/handler.js';
 import pipeline from '../../../src/pipelines/bucket-metrics/pipeline.js';
 import { parseMetricsHistory } from '../../../src/pipelines/bucket-metrics/prometheus.js';
+import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
 import { putObjects } from './helpers.js';
 
 const FN = 'bucket-metrics.collect';
@@ -68,10 +69,7 @@ describe('bucket-metrics.collect in the local runtime', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'bucket-metrics-runtime-'));
     const env = {
-      TRIBUTARY_STATE_DIR: path.join(dir, 'state'),
-      TRIBUTARY_HTTP_PORT: '0',
-      TRIBUTARY_S3_PORT: '0',
-      TRIBUTARY_DYNAMODB_PORT: '0',
+      ...isolatedRuntimeEnv(path.join(dir, 'state')),
       TRIBUTARY_RETRY_BASE_MS: '100',
     };
     const config = loadConfig({ pipelines: [pipeline], env, cwd: dir });

@@ -18,6 +18,7 @@ import { type Runtime, startRuntime } from '../../../src/local/runtime.js';
 import { load } from '../../../src/pipelines/csv-load/handler.js';
 import csvLoad from '../../../src/pipelines/csv-load/pipeline.js';
 import type { LoadReport } from '../../../src/pipelines/csv-load/types.js';
+import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
 import { REPO, runCli } from '../../local/runtime/helpers.js';
 
 const BUCKET = 'tributary-landing';
@@ -56,10 +57,7 @@ describe('csv-load end to end through the local runtime', () => {
     );
     env = {
       TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-      TRIBUTARY_STATE_DIR: path.join(dir, 'state'),
-      TRIBUTARY_HTTP_PORT: '0',
-      TRIBUTARY_S3_PORT: '0',
-      TRIBUTARY_DYNAMODB_PORT: '0',
+      ...isolatedRuntimeEnv(path.join(dir, 'state')),
     };
     const config = loadConfig({ pipelines: [csvLoad], env, cwd: REPO });
     runtime = await startRuntime({

@@ -8,6 +8,7 @@ import { loadConfig } from '../../../src/local/config.js';
 import { type Runtime, startRuntime } from '../../../src/local/runtime.js';
 import type { SummaryResult } from '../../../src/pipelines/ingest/handler.js';
 import ingest from '../../../src/pipelines/ingest/pipeline.js';
+import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
 import { REPO, runCli } from '../../local/runtime/helpers.js';
 
 /** The pipeline as users run it: the local runtime's HTTP gateway, grants enforced, secrets from config. */
@@ -29,10 +30,7 @@ describe('ingest in the local runtime', () => {
     );
     env = {
       TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-      TRIBUTARY_STATE_DIR: path.join(dir, 'state'),
-      TRIBUTARY_HTTP_PORT: '0',
-      TRIBUTARY_S3_PORT: '0',
-      TRIBUTARY_DYNAMODB_PORT: '0',
+      ...isolatedRuntimeEnv(path.join(dir, 'state')),
       // The CLI loads the real registry, where ingest is registered.
       TRIBUTARY_PIPELINES: '',
     };

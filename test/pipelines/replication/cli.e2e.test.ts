@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliInProcess } from '../../helpers/cli.js';
+import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
 import { bodyOf, credentials, type Fixture, SOURCE, startFixture, TARGET } from './helpers.js';
 
 const run = promisify(execFile);
@@ -58,10 +59,7 @@ function childEnv(): Record<string, string> {
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_REGION: 'us-east-1',
-    TRIBUTARY_STATE_DIR: path.join(fx.dir, 'cli-state'),
-    TRIBUTARY_S3_PORT: '0',
-    TRIBUTARY_DYNAMODB_PORT: '0',
-    TRIBUTARY_HTTP_PORT: '0',
+    ...isolatedRuntimeEnv(path.join(fx.dir, 'cli-state')),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }

@@ -16,6 +16,7 @@ import { loadConfig } from '../../../src/local/config.js';
 import { type Runtime, startRuntime } from '../../../src/local/runtime.js';
 import { type S3Server, startS3Server } from '../../../src/local/s3/index.js';
 import replication from '../../../src/pipelines/replication/pipeline.js';
+import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
 import { REPO, runCli, until } from '../../local/runtime/helpers.js';
 import { bodyOf, SOURCE, TARGET_SECRET } from './helpers.js';
 
@@ -51,10 +52,7 @@ describe('replication end to end through the local runtime', () => {
     );
     env = {
       TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-      TRIBUTARY_STATE_DIR: path.join(dir, 'state'),
-      TRIBUTARY_HTTP_PORT: '0',
-      TRIBUTARY_S3_PORT: '0',
-      TRIBUTARY_DYNAMODB_PORT: '0',
+      ...isolatedRuntimeEnv(path.join(dir, 'state')),
     };
     const config = loadConfig({ pipelines: [replication], env, cwd: REPO });
     runtime = await startRuntime({

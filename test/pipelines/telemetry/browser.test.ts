@@ -32,6 +32,7 @@ import { type Runtime, startRuntime } from '../../../src/local/runtime.js';
 import { PROMETHEUS_HINT } from '../../../src/pipelines/telemetry/constants.js';
 import { hashPassword } from '../../../src/pipelines/telemetry/passwords.js';
 import telemetry from '../../../src/pipelines/telemetry/pipeline.js';
+import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
 import { REPO } from '../../local/runtime/helpers.js';
 import {
   type Client,
@@ -104,10 +105,7 @@ describe('telemetry run browser in Chromium', () => {
     );
     const env = {
       TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-      TRIBUTARY_STATE_DIR: path.join(dir, 'state'),
-      TRIBUTARY_HTTP_PORT: '0',
-      TRIBUTARY_S3_PORT: '0',
-      TRIBUTARY_DYNAMODB_PORT: '0',
+      ...isolatedRuntimeEnv(path.join(dir, 'state')),
       TRIBUTARY_PIPELINES: '',
     };
     runtime = await startRuntime({

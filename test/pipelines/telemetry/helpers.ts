@@ -7,6 +7,7 @@ import { loadConfig } from '../../../src/local/config.js';
 import { type Runtime, startRuntime } from '../../../src/local/runtime.js';
 import { hashPassword } from '../../../src/pipelines/telemetry/passwords.js';
 import telemetry from '../../../src/pipelines/telemetry/pipeline.js';
+import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../../..');
 
@@ -58,10 +59,7 @@ export async function startTelemetry(
   );
   const env = {
     TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-    TRIBUTARY_STATE_DIR: path.join(dir, 'state'),
-    TRIBUTARY_HTTP_PORT: '0',
-    TRIBUTARY_S3_PORT: '0',
-    TRIBUTARY_DYNAMODB_PORT: '0',
+    ...isolatedRuntimeEnv(path.join(dir, 'state')),
     TRIBUTARY_PIPELINES: '',
   };
   const runtime = await startRuntime({
