@@ -164,7 +164,9 @@ export const APP_JS = String.raw`
     if (state.sort === key) return { sort: key, order: state.order === 'asc' ? 'desc' : 'asc' };
     return { sort: key, order: defaultOrder(key) };
   }
+  /** Page controls, or null when everything fits one page. */
   function pager(page, pages, total, noun, onPage) {
+    if (pages <= 1) return null;
     const button = (label, target, disabled, action) =>
       h('button', { type: 'button', class: 'secondary', 'data-page': action, disabled, onclick: () => onPage(target) }, label);
     return h(
@@ -187,6 +189,11 @@ export const APP_JS = String.raw`
       if (heading) heading.focus();
     }
   }
+  /** onPage for a view that keeps its page in state.page and redraws itself, keeping keyboard focus. */
+  const redrawAt = (state, render) => (target) => {
+    state.page = target;
+    render(focusSelector(document.activeElement));
+  };
   function focusSelector(el) {
     if (!(el instanceof HTMLElement)) return null;
     if (el.dataset.sort) return 'button[data-sort="' + el.dataset.sort + '"]';
@@ -417,7 +424,7 @@ export const APP_JS = String.raw`
         fill(results,
           title,
           runsTable(page, state, !group, onSort),
-          page.pages > 1 ? pager(page.page, page.pages, page.total, 'runs', onPage) : null,
+          pager(page.page, page.pages, page.total, 'runs', onPage),
         );
       }
       results.removeAttribute('aria-busy');
@@ -460,12 +467,7 @@ export const APP_JS = String.raw`
           rows: shown.rows,
           columns: [{ label: 'Run folder', cell: (f) => h('a', { class: 'mono', href: filesHref(group, f) }, f) }],
         }),
-        shown.pages > 1
-          ? pager(shown.page, shown.pages, folders.length, 'run folders', (target) => {
-              state.page = target;
-              render(focusSelector(document.activeElement));
-            })
-          : null,
+        pager(shown.page, shown.pages, folders.length, 'run folders', redrawAt(state, render)),
       );
       refocus(body, focus);
     }
@@ -530,12 +532,7 @@ export const APP_JS = String.raw`
                 render('button[data-sort="name"]');
               },
             }),
-        shown.pages > 1
-          ? pager(shown.page, shown.pages, rows.length, 'groups', (target) => {
-              state.page = target;
-              render(focusSelector(document.activeElement));
-            })
-          : null,
+        pager(shown.page, shown.pages, rows.length, 'groups', redrawAt(state, render)),
       );
       refocus(body, focus);
     }
@@ -908,12 +905,7 @@ export const APP_JS = String.raw`
                 },
               ],
             }),
-        page.pages > 1
-          ? pager(page.page, page.pages, shown.length, 'files', (target) => {
-              state.page = target;
-              render(focusSelector(document.activeElement));
-            })
-          : null,
+        pager(page.page, page.pages, shown.length, 'files', redrawAt(state, render)),
       );
       refocus(body, focus);
       const keys = page.rows.map((f) => f.key);
