@@ -6,6 +6,7 @@ import dynalite from 'dynalite';
 import { Level } from 'level';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
+import { type DynaliteValidations, installFastTypeChecks } from './fast-types.js';
 import { type AuthFailure, verifyRequest } from './sigv4.js';
 import { coalesceStoreIo, type DynaliteStore } from './store-io.js';
 
@@ -56,6 +57,12 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
 const dynaliteDb = createRequire(import.meta.url)('dynalite/db/index.js') as {
   create: (options: unknown) => DynaliteStore;
 };
+
+const requireDynalite = createRequire(import.meta.url);
+installFastTypeChecks(requireDynalite('dynalite/validations/index.js') as DynaliteValidations, {
+  putItem: (requireDynalite('dynalite/validations/putItem.js') as { types: object }).types,
+  batchWriteItem: (requireDynalite('dynalite/validations/batchWriteItem.js') as { types: object }).types,
+});
 
 /** Creates a dynalite server whose store does its LevelDB I/O through store-io.ts. */
 function withStoreIo(create: () => Server): Server {
