@@ -3,7 +3,7 @@
  *
  * 1. HTTP: wrk (Debian: `apt-get install -y wrk`) on loopback against the runtime's HTTP
  *    gateway (`/ingest/...`, API Gateway v2 events into the Lambda handler), with the
- *    runtime's embedded DynamoDB endpoint (dynalite, on disk) in the same process:
+ *    runtime's embedded DynamoDB endpoint (dynalite, on disk, in a worker thread) in the same process:
  *    single-record `POST /post` (also with an Idempotency-Key: two more DynamoDB writes per
  *    request) and 25-record `POST /records`, throughput and p99. Side by
  *    side, the sample's approach on the same endpoint and the same wrk script: a bare
@@ -14,10 +14,16 @@
  *    endpoints stay in this process).
  *
  * Env: INGEST_BENCH_RECORDS, INGEST_BENCH_SECONDS (per wrk run, default 15), INGEST_BENCH_SKIP
- * (`http` or `summary`).
+ * (`http` or `summary`), INGEST_BENCH_ONLY (wrk runs to do, comma-separated: `sample`, `single`,
+ * `idempotent`, `batched`; default all), INGEST_BENCH_WARMUP (seconds of unmeasured wrk before
+ * each run, default 2: the JIT has compiled the path before it is timed).
+ *
+ * Besides the process's CPU per request, each run reports it per thread (Linux /proc): the
+ * main thread (gateway + handler), the busiest other thread (the DynamoDB endpoint's worker)
+ * and the rest (V8's GC helper threads, libuv's pool).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
@@ -60,7 +66,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const notes: Record<string, unknown> = {
     server:
-      'local runtime HTTP gateway → API Gateway v2 event → ingest.api (hono/aws-lambda); dynalite on disk, same process',
+      'local runtime HTTP gateway → API Gateway v2 event → ingest.api (hono/aws-lambda); dynalite on disk, in a worker thread of the same process',
   };
   try {
     if (!skip.includes('http')) {
@@ -69,22 +75,31 @@ async function main(): Promise<void> {
       const base = runtime.endpoints.httpUrl as string;
       const sample = await startSampleServer(runtime.endpoints.dynamodbUrl, ingest.resources.records.name);
       try {
-        const peer = await runWrk(sample.url, 'single', seconds, '/post');
-        rows.push({ test: 'sample: node:http → PutItem (1 record)', ...peer, 'records/s': peer['req/s'] });
-        const single = await runWrk(base, 'single', seconds, '/ingest/post');
-        rows.push({ test: 'POST /post (1 record)', ...single, 'records/s': single['req/s'] });
-        const idempotent = await runWrk(base, 'idempotent', seconds, '/ingest/post');
-        rows.push({
-          test: 'POST /post with Idempotency-Key (1 record)',
-          ...idempotent,
-          'records/s': idempotent['req/s'],
-        });
-        const batched = await runWrk(base, 'batched', seconds, '/ingest/records');
-        rows.push({
-          test: 'POST /records (25 records)',
-          ...batched,
-          'records/s': Math.round(batched['req/s'] * 25),
-        });
+        const only = (process.env.INGEST_BENCH_ONLY ?? 'sample,single,idempotent,batched').split(',');
+        const zero = { 'req/s': Number.NaN };
+        const peer = only.includes('sample') ? await runWrk(sample.url, 'single', seconds, '/post') : zero;
+        if (only.includes('sample'))
+          rows.push({ test: 'sample: node:http → PutItem (1 record)', ...peer, 'records/s': peer['req/s'] });
+        const single = only.includes('single') ? await runWrk(base, 'single', seconds, '/ingest/post') : zero;
+        if (only.includes('single'))
+          rows.push({ test: 'POST /post (1 record)', ...single, 'records/s': single['req/s'] });
+        if (only.includes('idempotent')) {
+          const idempotent = await runWrk(base, 'idempotent', seconds, '/ingest/post');
+          rows.push({
+            test: 'POST /post with Idempotency-Key (1 record)',
+            ...idempotent,
+            'records/s': idempotent['req/s'],
+          });
+        }
+        const batched = only.includes('batched')
+          ? await runWrk(base, 'batched', seconds, '/ingest/records')
+          : zero;
+        if (only.includes('batched'))
+          rows.push({
+            test: 'POST /records (25 records)',
+            ...batched,
+            'records/s': Math.round(batched['req/s'] * 25),
+          });
         const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
         notes.ratios = {
           'POST /post vs sample (records/s)': ratio(single['req/s'], peer['req/s']),
@@ -194,18 +209,63 @@ request = function()
 end`,
 };
 
-const runWrk = (
+type ThreadSplit = { 'main µs/req': number; 'worker µs/req': number; 'other µs/req': number };
+
+/** CPU ticks (user + system, 1/100 s) of each of this process's threads, by thread id. */
+function threadTicks(): Map<number, number> {
+  const ticks = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(Number(tid), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ticks;
+}
+
+/** Per-request CPU of the main thread, the busiest other thread and the rest, between two snapshots. */
+function splitThreads(
+  before: Map<number, number>,
+  after: Map<number, number>,
+  requests: number,
+): ThreadSplit {
+  const us = (ticks: number) => Math.round((ticks * 10_000) / requests);
+  const others: number[] = [];
+  let main = 0;
+  for (const [tid, t] of after) {
+    const delta = t - (before.get(tid) ?? 0);
+    if (tid === process.pid) main = delta;
+    else others.push(delta);
+  }
+  if (process.env.INGEST_BENCH_THREADS)
+    process.stderr.write(`${[...after].map(([tid, t]) => `${tid}:${t - (before.get(tid) ?? 0)}`).join(' ')}\n`);
+  others.sort((a, b) => b - a);
+  const worker = others[0] ?? 0;
+  const rest = others.slice(1).reduce((a, b) => a + b, 0);
+  return { 'main µs/req': us(main), 'worker µs/req': us(worker), 'other µs/req': us(rest) };
+}
+
+const runWrk = async (
   base: string,
   script: 'single' | 'idempotent' | 'batched',
   seconds: number,
   urlPath: string,
-): Promise<WrkResult> =>
-  runWrkWith({
+): Promise<WrkResult & ThreadSplit> => {
+  const options = {
     base,
     lua: (LUA[script] as string).replace('"PATH"', JSON.stringify(urlPath)),
-    seconds,
     debug: Boolean(process.env.INGEST_BENCH_DEBUG),
-  });
+  };
+  const warmup = Number(process.env.INGEST_BENCH_WARMUP ?? 2);
+  if (warmup > 0) await runWrkWith({ ...options, seconds: warmup });
+  const before = threadTicks();
+  const result = await runWrkWith({ ...options, seconds });
+  const requests = result['req/s'] * seconds;
+  return { ...result, ...splitThreads(before, threadTicks(), requests) };
+};
 
 /** Loads records spread over the bench week straight into the table; returns records/s. */
 async function load(endpoint: string, table: string, count: number): Promise<number> {
