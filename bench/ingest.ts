@@ -240,8 +240,6 @@ function splitThreads(
     if (tid === process.pid) main = delta;
     else others.push(delta);
   }
-  if (process.env.INGEST_BENCH_THREADS)
-    process.stderr.write(`${[...after].map(([tid, t]) => `${tid}:${t - (before.get(tid) ?? 0)}`).join(' ')}\n`);
   others.sort((a, b) => b - a);
   const worker = others[0] ?? 0;
   const rest = others.slice(1).reduce((a, b) => a + b, 0);
