@@ -48,7 +48,7 @@ export function fromAttributeValue(av: AttributeValue): JsonValue {
 /** DynamoDB's number range: 38 significant digits, magnitude 1E-130 to 9.99…E+125. */
 export const MAX_NUMBER_DIGITS = 38;
 
-interface NumberShape {
+export interface NumberShape {
   significantDigits: number;
   /** The value is 0.d₁d₂… × 10^exponent (0 for zero). */
   exponent: number;
@@ -70,9 +70,45 @@ export function numberShape(text: string): NumberShape {
   };
 }
 
-/** Why DynamoDB would refuse this number, or undefined when it fits. */
-export function numberProblem(text: string): string | undefined {
-  const shape = numberShape(text);
+/**
+ * numberShape for the text of a JSON number (what the ingest parser produces), without
+ * regular expressions or intermediate strings: it runs for every number of every record.
+ * Any other text gets numberShape's own answer.
+ */
+export function jsonNumberShape(text: string): NumberShape {
+  const end = text.length;
+  let pos = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  let digits = 0;
+  let intDigits = -1;
+  let first = -1;
+  let last = -1;
+  for (; pos < end; pos++) {
+    const c = text.charCodeAt(pos);
+    if (c >= 48 && c <= 57) {
+      if (c !== 48) {
+        if (first < 0) first = digits;
+        last = digits;
+      }
+      digits++;
+    } else if (c === 46 /* . */ && intDigits < 0 && digits > 0) intDigits = digits;
+    else break;
+  }
+  // No digits, or a point with none after it: not JSON.
+  if (digits === 0 || intDigits === digits) return numberShape(text);
+  if (intDigits < 0) intDigits = digits;
+  let exponent = 0;
+  if (pos < end) {
+    const c = text.charCodeAt(pos);
+    const rest = text.slice(pos + 1);
+    if ((c !== 101 && c !== 69) /* e E */ || !/^[+-]?\d+$/.test(rest)) return numberShape(text);
+    exponent = Number(rest);
+  }
+  if (first < 0) return { significantDigits: 0, exponent: 0, zero: true };
+  return { significantDigits: last - first + 1, exponent: intDigits - first + exponent, zero: false };
+}
+
+/** Why DynamoDB would refuse a number of this shape, or undefined when it fits. */
+export function shapeProblem(shape: NumberShape): string | undefined {
   if (shape.zero) return undefined;
   if (shape.significantDigits > MAX_NUMBER_DIGITS)
     return `has ${shape.significantDigits} significant digits; DynamoDB keeps at most ${MAX_NUMBER_DIGITS}`;
@@ -81,7 +117,15 @@ export function numberProblem(text: string): string | undefined {
   return undefined;
 }
 
-const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
+/** Why DynamoDB would refuse this number, or undefined when it fits. */
+export function numberProblem(text: string): string | undefined {
+  return shapeProblem(numberShape(text));
+}
+
+/** The bytes a number counts toward the item size, from its shape. */
+export const numberBytes = (shape: NumberShape): number => Math.ceil(shape.significantDigits / 2) + 1;
+
+export const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 /**
  * An item's size as DynamoDB counts it toward the 400 KB limit: names and strings in
@@ -97,7 +141,7 @@ export function itemSize(record: JsonObject): number {
 function valueSize(value: JsonValue): number {
   if (value === null || typeof value === 'boolean') return 1;
   if (typeof value === 'string') return utf8Length(value);
-  if (value instanceof JsonNumber) return Math.ceil(numberShape(value.text).significantDigits / 2) + 1;
+  if (value instanceof JsonNumber) return numberBytes(numberShape(value.text));
   if (Array.isArray(value)) {
     let size = 3;
     for (const element of value) size += 1 + valueSize(element);

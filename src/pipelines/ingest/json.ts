@@ -187,6 +187,8 @@ class Parser {
   }
 
   private skipWhitespace(): void {
+    // Most calls find no whitespace at all: look at one character before running the regex.
+    if (this.text.charCodeAt(this.pos) > 32) return;
     WHITESPACE.lastIndex = this.pos;
     WHITESPACE.exec(this.text);
     this.pos = WHITESPACE.lastIndex;

@@ -3,7 +3,8 @@
  * first, so the client gets a 400/413 naming the record and the field instead of a
  * ValidationException turned into a 500.
  */
-import { type Item, itemSize, numberProblem, toItem } from './attribute-values.js';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type Item, jsonNumberShape, numberBytes, shapeProblem, utf8Length } from './attribute-values.js';
 import {
   ID_ATTRIBUTE,
   MAX_ITEM_BYTES,
@@ -12,7 +13,7 @@ import {
   RECEIVED_AT_ATTRIBUTE,
 } from './constants.js';
 import { InvalidRecordError, TooLargeError } from './errors.js';
-import { isJsonObject, JsonNumber, type JsonObject, type JsonValue, toPlain } from './json.js';
+import { isJsonObject, JsonNumber, type JsonObject, type JsonValue, newJsonObject, toPlain } from './json.js';
 import type { RecordValidator } from './record-schema.js';
 
 export interface PrepareOptions {
@@ -41,30 +42,46 @@ export function describeJson(value: JsonValue): string {
 }
 
 export function prepareRecord(value: JsonValue, options: PrepareOptions): PreparedRecord {
-  const { label } = options;
+  const { label, receivedAt } = options;
   if (!isJsonObject(value))
     throw new InvalidRecordError(`${label} must be a JSON object, not ${describeJson(value)}`);
   const id = checkId(value, options);
   options.validate?.(toPlain(value), label);
-  checkAttributes(value, label);
 
-  const record = value;
-  if (record[ID_ATTRIBUTE] === undefined) {
+  // One walk checks every attribute (names, nesting, numbers), encodes it and counts its size.
+  const encoder = new Encoder(label);
+  const item: Item = {};
+  let record = value;
+  if (value[ID_ATTRIBUTE] === undefined) {
     // Id first, as clients write it, then the client's fields.
-    const rest = { ...record };
-    for (const key of Object.keys(record)) delete record[key];
+    record = newJsonObject();
     record[ID_ATTRIBUTE] = id;
-    Object.assign(record, rest);
+    item[ID_ATTRIBUTE] = { S: id };
+    encoder.size += utf8Length(ID_ATTRIBUTE) + utf8Length(id);
   }
-  record[RECEIVED_AT_ATTRIBUTE] = options.receivedAt;
+  for (const key of Object.keys(value)) {
+    if (key === '') throw new InvalidRecordError(`${label} has a field with an empty name`);
+    const field = value[key] as JsonValue;
+    if (record !== value) record[key] = field;
+    const before = encoder.size;
+    encoder.trail.push(key);
+    const encoded = encoder.encode(field, 1);
+    encoder.trail.pop();
+    // The client's receivedAt is checked like any field, then replaced below.
+    if (key === RECEIVED_AT_ATTRIBUTE) encoder.size = before;
+    else encoder.size += utf8Length(key);
+    item[key] = encoded;
+  }
+  record[RECEIVED_AT_ATTRIBUTE] = receivedAt;
+  item[RECEIVED_AT_ATTRIBUTE] = { S: receivedAt };
+  encoder.size += utf8Length(RECEIVED_AT_ATTRIBUTE) + utf8Length(receivedAt);
 
-  const size = itemSize(record);
-  if (size > MAX_ITEM_BYTES) {
+  if (encoder.size > MAX_ITEM_BYTES) {
     throw new TooLargeError(
-      `${label} (Id "${truncate(id)}") is ${size} bytes as a DynamoDB item; the limit is ${MAX_ITEM_BYTES} bytes (400 KB)`,
+      `${label} (Id "${truncate(id)}") is ${encoder.size} bytes as a DynamoDB item; the limit is ${MAX_ITEM_BYTES} bytes (400 KB)`,
     );
   }
-  return { id, record, item: toItem(record) };
+  return { id, record, item };
 }
 
 function checkId(record: JsonObject, { requireId, newId, label }: PrepareOptions): string {
@@ -82,34 +99,70 @@ function checkId(record: JsonObject, { requireId, newId, label }: PrepareOptions
   return id;
 }
 
-/** Attribute names, nesting depth and numbers, as DynamoDB limits them. */
-function checkAttributes(record: JsonObject, label: string): void {
-  const walk = (value: JsonValue, path: string, depth: number): void => {
-    if (value instanceof JsonNumber) {
-      const problem = numberProblem(value.text);
-      if (problem) throw new InvalidRecordError(`${label}: field "${path}" ${problem}`);
-      return;
+/**
+ * JSON values to DynamoDB attribute values, refusing what DynamoDB would (empty names,
+ * nesting, numbers out of range) and adding up the item size as DynamoDB counts it (see
+ * itemSize). The path to the current field is kept as a stack and only spelled out for an
+ * error message.
+ */
+class Encoder {
+  size = 0;
+  readonly trail: (string | number)[] = [];
+  constructor(private readonly label: string) {}
+
+  encode(value: JsonValue, depth: number): AttributeValue {
+    if (typeof value === 'string') {
+      this.size += utf8Length(value);
+      return { S: value };
     }
-    if (value === null || typeof value !== 'object') return;
+    if (value === null) {
+      this.size += 1;
+      return { NULL: true };
+    }
+    if (typeof value === 'boolean') {
+      this.size += 1;
+      return { BOOL: value };
+    }
+    if (value instanceof JsonNumber) {
+      const shape = jsonNumberShape(value.text);
+      const problem = shapeProblem(shape);
+      if (problem) throw new InvalidRecordError(`${this.label}: field "${this.path()}" ${problem}`);
+      this.size += numberBytes(shape);
+      return { N: value.text };
+    }
     if (depth > MAX_NESTING_LEVELS) {
       throw new InvalidRecordError(
-        `${label}: field "${path}" is nested ${depth} levels deep; DynamoDB allows ${MAX_NESTING_LEVELS}`,
+        `${this.label}: field "${this.path()}" is nested ${depth} levels deep; DynamoDB allows ${MAX_NESTING_LEVELS}`,
       );
     }
+    this.size += 3;
     if (Array.isArray(value)) {
-      value.forEach((element, i) => {
-        walk(element, `${path}[${i}]`, depth + 1);
-      });
-      return;
+      const list: AttributeValue[] = [];
+      for (let i = 0; i < value.length; i++) {
+        this.trail.push(i);
+        this.size += 1;
+        list.push(this.encode(value[i] as JsonValue, depth + 1));
+        this.trail.pop();
+      }
+      return { L: list };
     }
+    const map: Item = {};
     for (const key of Object.keys(value)) {
-      if (key === '') throw new InvalidRecordError(`${label}: "${path}" has a field with an empty name`);
-      walk(value[key] as JsonValue, `${path}.${key}`, depth + 1);
+      if (key === '')
+        throw new InvalidRecordError(`${this.label}: "${this.path()}" has a field with an empty name`);
+      this.trail.push(key);
+      this.size += 1 + utf8Length(key);
+      map[key] = this.encode(value[key] as JsonValue, depth + 1);
+      this.trail.pop();
     }
-  };
-  for (const key of Object.keys(record)) {
-    if (key === '') throw new InvalidRecordError(`${label} has a field with an empty name`);
-    walk(record[key] as JsonValue, key, 1);
+    return { M: map };
+  }
+
+  /** `a.b[2].c`, as messages name a field. */
+  private path(): string {
+    let path = '';
+    for (const step of this.trail) path += typeof step === 'number' ? `[${step}]` : path ? `.${step}` : step;
+    return path;
   }
 }
 

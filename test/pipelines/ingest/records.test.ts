@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fromItem, itemSize, numberProblem, toItem } from '../../../src/pipelines/ingest/attribute-values.js';
+import {
+  fromItem,
+  itemSize,
+  jsonNumberShape,
+  numberProblem,
+  numberShape,
+  toItem,
+} from '../../../src/pipelines/ingest/attribute-values.js';
 import { InvalidRecordError, TooLargeError } from '../../../src/pipelines/ingest/errors.js';
 import { JsonNumber, type JsonObject, parseJson, stringifyJson } from '../../../src/pipelines/ingest/json.js';
 import { recordValidator } from '../../../src/pipelines/ingest/record-schema.js';
@@ -139,5 +146,77 @@ describe('numbers and sizes', () => {
     const record = fromItem({ ss: { SS: ['a'] }, ns: { NS: ['1.50'] }, b: { B: Buffer.from('hi') } });
     expect(stringifyJson(record)).toBe('{"ss":["a"],"ns":[1.50],"b":"aGk="}');
     expect(toItem({ n: new JsonNumber('1') } as JsonObject)).toEqual({ n: { N: '1' } });
+  });
+});
+
+describe('jsonNumberShape (the per-number fast path)', () => {
+  it('agrees with numberShape on JSON numbers of every form', () => {
+    // Arrange: fixed edge cases, then random numbers in the forms JSON allows.
+    const texts = [
+      '0',
+      '-0',
+      '0.0',
+      '10',
+      '100.000',
+      '0.001',
+      '-0.0010',
+      '1e5',
+      '1E-5',
+      '0.5e+3',
+      '12.50E-2',
+      '0e10',
+    ];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed;
+    };
+    const digits = (n: number) => Array.from({ length: n }, () => String(random() % 10)).join('');
+    for (let i = 0; i < 2000; i++) {
+      const int = random() % 4 === 0 ? '0' : `${1 + (random() % 9)}${digits(random() % 45)}`;
+      const fraction = random() % 2 ? `.${digits(1 + (random() % 45))}` : '';
+      const exponent =
+        random() % 3 === 0
+          ? `${random() % 2 ? 'e' : 'E'}${['', '+', '-'][random() % 3]}${random() % 140}`
+          : '';
+      texts.push(`${random() % 2 ? '-' : ''}${int}${fraction}${exponent}`);
+    }
+    // Act / Assert
+    for (const text of texts)
+      expect({ text, shape: jsonNumberShape(text) }).toEqual({ text, shape: numberShape(text) });
+  });
+
+  it('answers as numberShape for text that is not a JSON number', () => {
+    for (const text of ['-', '1.', '.5', '+1', '1e', '1.2.3', 'abc', '']) {
+      expect(() => jsonNumberShape(text)).toThrow(InvalidRecordError);
+      expect(() => numberShape(text)).toThrow(InvalidRecordError);
+    }
+  });
+});
+
+describe('prepareRecord item order and size', () => {
+  it('keeps a client receivedAt in its place with the server value, and counts it once', () => {
+    const { item, record } = prepareRecord(
+      json('{"a":1,"receivedAt":{"x":[1,2]},"b":"é"}'),
+      options({ requireId: false }),
+    );
+    expect(Object.keys(item)).toEqual(['Id', 'a', 'receivedAt', 'b']);
+    expect(Object.keys(record)).toEqual(['Id', 'a', 'receivedAt', 'b']);
+    expect(item.receivedAt).toEqual({ S: RECEIVED });
+    expect(itemSize(record)).toBe(itemSize(fromItem(item)));
+  });
+
+  it('still refuses a bad number inside a client receivedAt it then replaces', () => {
+    expect(() => prepareRecord(json('{"Id":"a","receivedAt":[1e200]}'), options())).toThrow(
+      /field "receivedAt\[0\]" is larger/,
+    );
+  });
+
+  it('counts the size as itemSize does for a mixed record at the 400 KB edge', () => {
+    const base = '{"Id":"edge","n":[1.25,-3e10,{"k":null,"t":true}],"s":"';
+    const overhead = itemSize(json(`${base}"}`) as JsonObject) + 'receivedAt'.length + RECEIVED.length;
+    const fits = `${base}${'x'.repeat(400 * 1024 - overhead)}"}`;
+    expect(() => prepareRecord(json(fits), options())).not.toThrow();
+    expect(() => prepareRecord(json(`${fits.slice(0, -2)}x"}`), options())).toThrow(TooLargeError);
   });
 });
