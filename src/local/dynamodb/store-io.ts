@@ -152,8 +152,8 @@ export function coalesceStoreIo(store: DynaliteStore): void {
     );
   };
 
-  // --- table descriptions: write-through cache of their JSON
-  const tables = new Map<string, string>();
+  // --- table descriptions: write-through cache of their JSON, parsed (copied per read)
+  const tables = new Map<string, unknown>();
   const tableWrites = new Map<string, number>();
   // Bumped whenever a key's value may change, so that a read racing a write is not cached.
   const generations = new Map<string, number>();
@@ -173,7 +173,7 @@ export function coalesceStoreIo(store: DynaliteStore): void {
       else tableWrites.set(key, left);
       changed(key);
       // Writes to a key are applied in order, so the last one to finish is what LevelDB holds.
-      if (!err && left === 0 && json !== undefined) tables.set(key, json);
+      if (!err && left === 0 && json !== undefined) tables.set(key, JSON.parse(json));
     };
   };
   const untilSettled = (result: unknown, ends: ((err: Error | null | undefined) => void)[]): unknown => {
@@ -189,13 +189,13 @@ export function coalesceStoreIo(store: DynaliteStore): void {
     if (typeof callback !== 'function') return get(key);
     if (!isTable(key)) return enqueueRead(key, callback);
     const cached = tables.get(key);
-    // A parsed copy each time: callers may change what they get.
-    if (cached !== undefined) return void setImmediate(callback, null, JSON.parse(cached));
+    // A copy each time: callers may change what they get.
+    if (cached !== undefined) return void setImmediate(callback, null, copyJson(cached));
     const generation = generations.get(key);
     const cacheable = !tableWrites.has(key);
     enqueueRead(key, (err, value) => {
       if (!err && cacheable && value !== undefined && generations.get(key) === generation)
-        tables.set(key, JSON.stringify(value));
+        tables.set(key, JSON.parse(JSON.stringify(value)));
       callback(err, value);
     });
   };
@@ -236,4 +236,27 @@ export function coalesceStoreIo(store: DynaliteStore): void {
       callback(err);
     });
   };
+}
+
+/**
+ * A deep copy of parsed JSON: what JSON.parse of its text gives, ~4x faster for a table
+ * description (dynalite reads one per item written: 26 per BatchWriteItem of 25).
+ */
+export function copyJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const inner = copyJson((value as Record<string, unknown>)[key]);
+    // JSON.parse makes `__proto__` an own property; plain assignment would set the prototype.
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, {
+        value: inner,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = inner;
+  }
+  return copy;
 }

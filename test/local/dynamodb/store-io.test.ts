@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoServer, startDynamoServer } from '../../../src/local/dynamodb/index.js';
+import { copyJson } from '../../../src/local/dynamodb/store-io.js';
 
 const CREDENTIALS = { accessKeyId: 'store-io', secretAccessKey: 'store-io-secret' };
 const TABLE = { name: 'coalesced', partitionKey: { name: 'id', type: 'S' } } as const;
@@ -194,4 +195,22 @@ describe('embedded DynamoDB endpoint: acknowledged writes survive the process be
       await server.close();
     }
   }, 20_000);
+});
+
+describe('copyJson (table descriptions handed out from the cache)', () => {
+  it('gives what JSON.parse of the text gives, own __proto__ keys included, sharing nothing', () => {
+    // Arrange
+    const text =
+      '{"TableName":"t","KeySchema":[{"AttributeName":"Id","KeyType":"HASH"}],"n":1.5,"z":null,"b":false,"__proto__":{"x":[1,[2]]}}';
+    const source = JSON.parse(text) as Record<string, unknown>;
+    // Act
+    const copy = copyJson(source) as Record<string, unknown>;
+    // Assert
+    expect(copy).toEqual(JSON.parse(text));
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(source));
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
+    (copy.KeySchema as { KeyType: string }[]).splice(0, 1, { KeyType: 'RANGE' });
+    expect((source.KeySchema as { KeyType: string }[])[0]?.KeyType).toBe('HASH');
+  });
 });
