@@ -26,11 +26,12 @@ export const DEFAULTS = {
 } as const;
 
 /**
- * Execution environments (worker threads) for HTTP-triggered functions: one per core of the
- * machine, at most 4 (measured on 2 cores: see docs/runtime.md#execution-environments).
+ * Execution environments (worker threads) for HTTP-triggered functions: one per core left
+ * beside the main thread (which serves HTTP), at least 1, at most 4. Measured on 2 cores
+ * (`npm run bench -- environments`): 1 beats 2 and 3, which cost more CPU per request.
  */
 export function defaultEnvironments(): number {
-  return Math.min(4, Math.max(1, availableParallelism()));
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
 }
 
 export const CONFIG_FILE = 'tributary.config.json';
