@@ -305,6 +305,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         listen(server, config.host, config.httpPort),
       );
       runtime.endpoints.httpUrl = `http://${urlHost(config.host)}:${port}`;
+      environments?.prewarm();
       cleanups.push(
         () =>
           new Promise<void>((resolve) => {
