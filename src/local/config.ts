@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
@@ -23,6 +24,15 @@ export const DEFAULTS = {
   retryBaseDelayMs: 5_000,
   concurrency: 10,
 } as const;
+
+/**
+ * Execution environments (worker threads) for HTTP-triggered functions: one per core left
+ * beside the main thread (which serves HTTP), at least 1, at most 4. Measured on 2 cores
+ * (`npm run bench -- environments`): 1 beats 2 and 3, which cost more CPU per request.
+ */
+export function defaultEnvironments(): number {
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
+}
 
 export const CONFIG_FILE = 'tributary.config.json';
 
@@ -56,6 +66,8 @@ export interface LocalConfig {
   retryBaseDelayMs: number;
   /** Concurrent invocations per function. */
   concurrency: number;
+  /** Execution environments (worker threads) for HTTP-triggered functions; 0 = on the main thread. */
+  environments: number;
   pipelines: Record<string, PipelineSettings>;
   /** Secret name → value, written to `<state>/secrets.json` for readSecret(). */
   secrets: Record<string, unknown>;
@@ -79,6 +91,7 @@ const fileSchema = z.strictObject({
   secretAccessKey: z.string().min(1).optional(),
   retryBaseDelayMs: z.number().int().min(0).optional(),
   concurrency: z.number().int().min(1).max(1000).optional(),
+  environments: z.number().int().min(0).max(64).optional(),
   pipelines: z
     .record(
       z.string(),
@@ -133,6 +146,7 @@ export function loadConfig({
     retryBaseDelayMs:
       envInt('TRIBUTARY_RETRY_BASE_MS', 0) ?? file.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
     concurrency: envInt('TRIBUTARY_CONCURRENCY', 1) ?? file.concurrency ?? DEFAULTS.concurrency,
+    environments: envEnvironments(env) ?? file.environments ?? defaultEnvironments(),
     pipelines: {},
     secrets: file.secrets ?? {},
     ...(filePath ? { file: filePath } : {}),
@@ -259,6 +273,14 @@ function parsePort(name: string, raw: string): number {
   if (!/^\d+$/.test(raw.trim()) || n > 65_535) {
     throw new ConfigError(`${name}="${raw}" is not a port (0-65535)`);
   }
+  return n;
+}
+
+function envEnvironments(env: Env): number | undefined {
+  const raw = env.TRIBUTARY_ENVIRONMENTS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = parseInteger('TRIBUTARY_ENVIRONMENTS', raw, 0);
+  if (n > 64) throw new ConfigError(`TRIBUTARY_ENVIRONMENTS="${raw}" must be an integer from 0 to 64`);
   return n;
 }
 

@@ -12,6 +12,7 @@ import type { Pipeline } from '../core/pipeline.js';
 import type { TableResource } from '../core/resources.js';
 import { enabledPipelines, type LocalConfig, physicalName, validatePipelineConfigs } from './config.js';
 import { startDynamoServer } from './dynamodb/index.js';
+import { EnvironmentPool } from './runtime/environments.js';
 import { InvocationEvents } from './runtime/events.js';
 import { type Endpoints, findFunction, type LocalFunction, resolveFunctions } from './runtime/functions.js';
 import { createGateway } from './runtime/gateway.js';
@@ -36,6 +37,16 @@ export interface RuntimeOptions {
   pollMs?: number;
   /** How long close() waits for invocations in flight (default 10 s). */
   shutdownGraceMs?: number;
+  /**
+   * Execution environments (worker threads) for HTTP-triggered functions (default: config's
+   * `environments`); 0 runs them on the main thread.
+   */
+  environments?: number;
+  /**
+   * The module whose `pipelines` export the environments load (default: the registry,
+   * src/pipelines/index.ts). Functions of pipelines not found there run on the main thread.
+   */
+  pipelineModule?: string;
   /** Extra gateway routes. */
   routes?: (app: Hono) => void;
   /** Serve the console at `/` and `/metrics`, recording the invocation history (default: with the gateway). */
@@ -158,6 +169,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       events,
     });
     // Late-bound: the console reads the scheduler, which is created after the invoker starts.
+    // Late-bound: the environments open with the gateway, after the runtime object exists.
+    let environmentStats: (() => EnvironmentPool['stats']) | undefined;
     let upcoming: () => { functionId: string; expression: string; nextRun?: string }[] = () => [];
     // Opened before the invoker starts, so what the resumed queue runs is recorded too.
     const webConsole =
@@ -234,7 +247,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
             status: options.scheduler === false ? 'disabled' : scheduler.isRunning ? 'ok' : 'stopped',
             schedules: scheduler.upcoming(),
           },
-          gateway: { status: options.gateway === false ? 'disabled' : 'ok', url: runtime.endpoints.httpUrl },
+          gateway: {
+            status: options.gateway === false ? 'disabled' : 'ok',
+            url: runtime.endpoints.httpUrl,
+            ...(environmentStats ? { environments: environmentStats() } : {}),
+          },
         };
         const down = Object.values(components).some((c) => c.status === 'down' || c.status === 'stopped');
         return {
@@ -250,6 +267,24 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
 
     if (options.gateway !== false) {
+      const size = options.environments ?? config.environments;
+      const environments =
+        size > 0
+          ? await EnvironmentPool.open(
+              {
+                size,
+                config,
+                paths,
+                endpoints,
+                logger,
+                ...(options.pipelineModule ? { moduleUrl: options.pipelineModule } : {}),
+              },
+              functions.values(),
+            )
+          : undefined;
+      if (environments) environmentStats = () => environments.stats;
+      // Runs after the server closed (cleanups run in reverse): requests in flight finish first.
+      if (environments) cleanups.push(() => environments.close(options.shutdownGraceMs ?? 10_000));
       const app = createGateway({
         functions: functions.values(),
         region: config.region,
@@ -263,12 +298,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           options.routes?.(app);
         },
         events,
+        ...(environments ? { environments } : {}),
       });
       const server = createAdaptorServer({ fetch: app.fetch }) as Server;
       const port = await listening('TRIBUTARY_HTTP_PORT', config.httpPort, () =>
         listen(server, config.host, config.httpPort),
       );
       runtime.endpoints.httpUrl = `http://${urlHost(config.host)}:${port}`;
+      environments?.prewarm();
       cleanups.push(
         () =>
           new Promise<void>((resolve) => {

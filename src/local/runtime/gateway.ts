@@ -4,6 +4,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { fromResultV2, matchRoute, parseRoute, type Route, sortRoutes, toEventV2 } from './apigw.js';
+import { EnvironmentCrashedError, type EnvironmentPool } from './environments.js';
 import type { InvocationEvents } from './events.js';
 import { LOCAL_ACCOUNT_ID, type LocalFunction } from './functions.js';
 import { invokeFunction } from './invoke.js';
@@ -25,6 +26,8 @@ export interface GatewayOptions {
   routes?: (app: Hono) => void;
   /** Where each HTTP invocation's start and outcome are reported (the console listens). */
   events?: InvocationEvents;
+  /** Execution environments (worker threads) for the functions they run; the rest run on this thread. */
+  environments?: EnvironmentPool;
 }
 
 /**
@@ -119,7 +122,9 @@ async function serveRoute(
   const started = performance.now();
   options.events?.emit({ ...base, type: 'started', at: new Date().toISOString(), attempt: 1 });
   try {
-    result = await invokeFunction(fn, event, { region: options.region, requestId });
+    result = await (options.environments?.runs(fn)
+      ? options.environments.invoke(fn, event, requestId)
+      : invokeFunction(fn, event, { region: options.region, requestId }));
     options.events?.emit({
       ...base,
       type: 'succeeded',
@@ -142,6 +147,8 @@ async function serveRoute(
       requestId,
       error: { name: e.name, message: e.message, stack: e.stack },
     });
+    // The environment died under the request (Lambda: Runtime.ExitError): nothing answered it.
+    if (err instanceof EnvironmentCrashedError) return c.json({ message: 'Bad Gateway' }, 502);
     return c.json({ message: 'Internal Server Error' }, 500);
   }
   try {
