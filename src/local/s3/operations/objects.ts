@@ -63,13 +63,16 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const tags = parseTaggingHeader(header(ctx, 'x-amz-tagging'));
   checkWriteConditions(ctx, b, key);
   const target = store.newDataFile(b);
-  const body = await receiveBody(ctx, target.path);
+  const body = await receiveBody(ctx, target.path, undefined, {
+    space: (size) => store.packSpace(b, size),
+    drop: (segment) => store.dropSegments(b, [segment]),
+  });
   const meta: ObjectMeta = {
     key,
     size: body.size,
     etag: body.md5,
     lastModified: new Date().toISOString(),
-    segments: body.size > 0 ? [{ file: target.file, size: body.size }] : [],
+    segments: body.size > 0 ? [body.segment] : [],
     tags,
     ...headers,
     checksum: body.checksum ? { ...body.checksum, type: 'FULL_OBJECT' } : undefined,
@@ -78,7 +81,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
     checkWriteConditions(ctx, b, key); // again: another writer may have won meanwhile
     store.commitObject(b, meta);
   } catch (err) {
-    store.dropData(b, [target.file]);
+    store.dropSegments(b, meta.segments);
     throw err;
   }
   await emit(ctx, { eventName: 'ObjectCreated:Put', bucket: b.name, key, size: meta.size, etag: meta.etag });
@@ -125,10 +128,11 @@ async function openRange(
       offset += s.size;
       if (s.size === 0 || segEnd < range.start || segStart > range.end) continue;
       const fd = await open(ctx.server.store.dataPath(b, s.file), 'r');
+      const base = (s.offset ?? 0) - segStart;
       opened.push({
         fd,
-        start: Math.max(range.start, segStart) - segStart,
-        end: Math.min(range.end, segEnd) - segStart,
+        start: Math.max(range.start, segStart) + base,
+        end: Math.min(range.end, segEnd) + base,
       });
     }
     return opened;
@@ -338,10 +342,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   try {
     store.commitObject(b, meta);
   } catch (err) {
-    store.dropData(
-      b,
-      segments.map((s) => s.file),
-    );
+    store.dropSegments(b, segments);
     throw err;
   }
   await emit(ctx, { eventName: 'ObjectCreated:Copy', bucket: b.name, key, size: meta.size, etag: meta.etag });
