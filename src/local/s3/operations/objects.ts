@@ -1,3 +1,4 @@
+import { close as fsClose, open as fsOpen, read as fsRead } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { readSmallBody, receiveBody } from '../body.js';
 import { checksumHeader } from '../checksums.js';
@@ -104,6 +105,37 @@ function parseRange(value: string | undefined, size: number): Range | undefined 
   if (m[2] !== '' && Number(m[2]) < start) return undefined;
   if (start >= size) throw errors.invalidRange(size);
   return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
+}
+
+/** Answers up to this size are read whole into one buffer and sent with the headers in one write. */
+const SMALL_ANSWER_BYTES = 64 * 1024;
+
+/** The file and position holding [start, end] when one segment holds all of it. */
+function withinOneSegment(segments: Segment[], range: Range): { file: string; position: number } | undefined {
+  let offset = 0;
+  for (const s of segments) {
+    if (range.start >= offset && range.end < offset + s.size)
+      return { file: s.file, position: (s.offset ?? 0) + range.start - offset };
+    offset += s.size;
+  }
+  return undefined;
+}
+
+/** open, one positioned read, close: the small answer's bytes (a small object, often from a pack). */
+function readSmall(file: string, position: number, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    fsOpen(file, 'r', (err, fd) => {
+      if (err) return reject(err);
+      const body = Buffer.allocUnsafe(length);
+      fsRead(fd, body, 0, length, position, (readErr, bytesRead) =>
+        fsClose(fd, () => {
+          if (readErr) reject(readErr);
+          else if (bytesRead < length) reject(new Error('data file shorter than its metadata'));
+          else resolve(body);
+        }),
+      );
+    }),
+  );
 }
 
 interface OpenSegment {
@@ -226,9 +258,23 @@ export async function getObject(ctx: RequestContext): Promise<void> {
       Object.assign(headers, checksumResponseHeaders(meta));
     headers['Content-Length'] = length;
     if (ctx.method === 'HEAD' || length === 0) return sendEmpty(ctx, status, headers);
+    const whole = range ?? { start: 0, end: meta.size - 1 };
+    const small = length <= SMALL_ANSWER_BYTES ? withinOneSegment(meta.segments, whole) : undefined;
+    if (small) {
+      let body: Buffer;
+      try {
+        body = await readSmall(ctx.server.store.dataPath(b, small.file), small.position, length);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
+        throw err;
+      }
+      ctx.res.writeHead(status, headers);
+      ctx.res.end(body);
+      return;
+    }
     let segments: OpenSegment[];
     try {
-      segments = await openRange(ctx, b, meta.segments, range ?? { start: 0, end: meta.size - 1 });
+      segments = await openRange(ctx, b, meta.segments, whole);
     } catch (err) {
       // Overwritten or deleted between lookup and open: answer with what is current now.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
