@@ -454,7 +454,8 @@ async function main(): Promise<void> {
         `Endpoint and bare Node server in one child process; disk rows run in the bench process on the same file system: an fs write stream, reads into one reused 1 MiB buffer. Best of ${ROUNDS} interleaved rounds. MB/s are MiB/s.`,
         'Clients: "raw HTTP" = node:http request in the bench process writing 8 MiB blocks (lean PUT client); "curl" = curl 7.88 (lean GET client: Node\'s HTTP client costs more CPU reading than the endpoint sending). Both use presigned URLs (UNSIGNED-PAYLOAD). "SDK" = AWS SDK v3 in the bench process (checksums WHEN_REQUIRED; PutObject streams with UNSIGNED-PAYLOAD unless "signed", whose SHA-256 is precomputed and verified by the endpoint; lib-storage parts are in-memory buffers whose SHA-256 the SDK computes and the endpoint verifies).',
         'bare Node: node:http server, PUT = pipeline(req, fs write stream), GET = fs read stream piped into the response, or 2 reused 1 MiB buffers (the faster, the ceiling). "vs bare Node" = bare time / endpoint time.',
-        '"page cache" rows: nobody fsyncs. "+ sync" rows include a sync(1) after the last byte. "warm" reads come from the page cache; "cold" reads follow sync + drop_caches.',
+        '"page cache" rows: nobody fsyncs. "+ sync" rows include a sync(1) after the last byte. "warm" reads come from the page cache, after an untimed sync (clean pages, no writeback of earlier rows meanwhile); "cold" reads follow sync + drop_caches, the disk\'s and the endpoint\'s back to back in alternating order.',
+        "4 KiB rows: the SDK row is bound by the SDK client's CPU on the same 2 cores; the raw HTTP rows use presigned URLs (signed before the timing) on 16 kept-alive sockets. PUT bodies of at most 64 KiB go into pack files (one file per 16 MiB, not one per object).",
         cold
           ? 'Cold rows measured.'
           : 'Cold rows skipped: /proc/sys/vm/drop_caches is not writable (not root).',
