@@ -8,9 +8,11 @@
  * - write, page cache: nobody fsyncs (the endpoint does not fsync object data), so every row
  *   measures getting the bytes into the page cache.
  * - write + sync: each row's timing includes a `sync` after the last byte (bytes on disk).
- * - read, warm: the bytes were just written and are in the page cache.
+ * - read, warm: the bytes were just written and are in the page cache; a `sync` first (not
+ *   timed) so no row's read meets the writeback of an earlier row's dirty pages.
  * - read, cold: `sync; echo 1 > /proc/sys/vm/drop_caches` first (root only; otherwise the rows
- *   are skipped and the notes say so).
+ *   are skipped and the notes say so). The disk's and the endpoint's cold reads run back to
+ *   back (order alternating by round), after the same writes.
  *
  * Three servers, two kinds of client:
  *
@@ -41,7 +43,7 @@ import { execFileSync, fork, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
-import { createServer, request, type ServerResponse } from 'node:http';
+import { Agent, createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -116,6 +118,21 @@ function httpPut(url: string, size: number): Promise<void> {
     });
     req.on('error', reject);
     pipeline(source(size), req).catch(reject);
+  });
+}
+
+/** One small request on a kept-alive socket: a PUT of `body`, or a GET (body read and dropped). */
+function smallRequest(url: string, agent: Agent, body?: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const headers = body ? { 'Content-Length': body.length } : {};
+    const req = request(url, { method: body ? 'PUT' : 'GET', agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve() : reject(new Error(`answered ${res.statusCode}`)),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
@@ -273,6 +290,9 @@ async function main(): Promise<void> {
     const started = performance.now();
     const run = async (name: string, side: 'disk' | 'server', fn: () => Promise<unknown>) => {
       if (ONLY && !ONLY.test(name)) return;
+      // Warm reads start from clean pages: otherwise the writeback of earlier rows' GiBs (30 s
+      // after they were written) lands in whichever read happens to run then.
+      if (/warm|bare GET|SDK GetObject|GET multipart/.test(name)) syncAll();
       const m = await measure(side, fn);
       const prev = best.get(name);
       if (!prev || m.ms < prev.ms) best.set(name, m);
@@ -283,13 +303,16 @@ async function main(): Promise<void> {
       );
     };
     let cold = true;
+    /** A read after sync + drop_caches; skipped (and noted) when the page cache cannot be dropped. */
+    const runCold = async (name: string, side: 'disk' | 'server', fn: () => Promise<unknown>) => {
+      if (ONLY && !ONLY.test(name)) return;
+      if (cold && dropPageCache()) await run(name, side, fn);
+      else cold = false;
+    };
     for (let round = 0; round < ROUNDS; round++) {
       await run('disk write', 'disk', diskWrite(false));
       await run('disk read warm', 'disk', diskRead);
-      if (cold && dropPageCache()) await run('disk read cold', 'disk', diskRead);
-      else cold = false;
       await run('disk write + sync', 'disk', diskWrite(true));
-      await rm(diskFile, { force: true });
 
       const bareUrl = (p: string) => async () => `${bare}${p}`;
       await run('bare PUT', 'server', rawPut(bareUrl('/put')));
@@ -299,7 +322,14 @@ async function main(): Promise<void> {
       const single = (method: 'GET' | 'PUT') => () => presigned(method, 'single');
       await run('raw PUT', 'server', rawPut(single('PUT')));
       await run('curl GET warm', 'server', curlGet(single('GET')));
-      if (cold && dropPageCache()) await run('curl GET cold', 'server', curlGet(single('GET')));
+      // The two cold reads back to back, in alternating order, so both meet the same state of
+      // the disk (a sync of the previous GiBs can keep the device busy for a while after).
+      const coldPair = [
+        () => runCold('disk read cold', 'disk', diskRead),
+        () => runCold('curl GET cold', 'server', curlGet(single('GET'))),
+      ];
+      for (const read of round % 2 === 0 ? coldPair : coldPair.reverse()) await read();
+      await rm(diskFile, { force: true });
       await run('raw PUT + sync', 'server', rawPut(single('PUT'), true));
       await run('SDK PutObject', 'server', sdkPut('single'));
       await run('SDK GetObject', 'server', sdkGet('single'));
@@ -374,18 +404,48 @@ async function main(): Promise<void> {
       const endpointSmall = await measure('server', () =>
         pool((i) => s3.send(new PutObjectCommand({ Bucket: 'bench', Key: `small/${i}`, Body: small }))),
       );
+      // The lean client: presigned URLs (signed before the timing) over kept-alive node:http sockets.
+      const putUrls = await Promise.all(
+        Array.from({ length: SMALL_COUNT }, (_, i) => presigned('PUT', `small-raw/${i}`)),
+      );
+      const getUrls = await Promise.all(
+        Array.from({ length: SMALL_COUNT }, (_, i) => presigned('GET', `small-raw/${i}`)),
+      );
+      const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+      const rawSmallPut = await measure('server', () =>
+        pool((i) => smallRequest(putUrls[i] as string, agent, small)),
+      );
+      const rawSmallGet = await measure('server', () =>
+        pool((i) => smallRequest(getUrls[i] as string, agent)),
+      );
+      agent.destroy();
       const perSec = (ms: number) => Math.round(SMALL_COUNT / (ms / 1000));
+      const perOp = (s: number | undefined) => Math.round(((s ?? 0) / SMALL_COUNT) * 1e5) / 100;
+      const smallRow = (operation: string, m: Measure, vsDisk = true): Row => ({
+        operation,
+        'ops/s': perSec(m.ms),
+        'server CPU ms/op': perOp(m.serverCpu),
+        'client CPU ms/op': perOp(m.clientCpu),
+        ...(vsDisk ? { 'vs disk': Math.round((diskSmall.ms / m.ms) * 100) / 100 } : {}),
+      });
       rows.push({
         operation: `disk create ${SMALL_COUNT} x 4 KiB files (x${CONCURRENCY})`,
         'ops/s': perSec(diskSmall.ms),
       });
-      rows.push({
-        operation: `endpoint PutObject ${SMALL_COUNT} x 4 KiB (SDK, x${CONCURRENCY})`,
-        'ops/s': perSec(endpointSmall.ms),
-        'server CPU ms/op': Math.round((endpointSmall.serverCpu / SMALL_COUNT) * 1e5) / 100,
-        'client CPU ms/op': Math.round(((endpointSmall.clientCpu ?? 0) / SMALL_COUNT) * 1e5) / 100,
-        'vs disk': Math.round((diskSmall.ms / endpointSmall.ms) * 100) / 100,
-      });
+      rows.push(smallRow(`endpoint PutObject ${SMALL_COUNT} x 4 KiB (SDK, x${CONCURRENCY})`, endpointSmall));
+      rows.push(
+        smallRow(
+          `endpoint PutObject ${SMALL_COUNT} x 4 KiB (raw HTTP, presigned, x${CONCURRENCY})`,
+          rawSmallPut,
+        ),
+      );
+      rows.push(
+        smallRow(
+          `endpoint GetObject ${SMALL_COUNT} x 4 KiB (raw HTTP, presigned, x${CONCURRENCY})`,
+          rawSmallGet,
+          false,
+        ),
+      );
     }
     s3.destroy();
     loads.push(os.loadavg());
@@ -394,7 +454,8 @@ async function main(): Promise<void> {
         `Endpoint and bare Node server in one child process; disk rows run in the bench process on the same file system: an fs write stream, reads into one reused 1 MiB buffer. Best of ${ROUNDS} interleaved rounds. MB/s are MiB/s.`,
         'Clients: "raw HTTP" = node:http request in the bench process writing 8 MiB blocks (lean PUT client); "curl" = curl 7.88 (lean GET client: Node\'s HTTP client costs more CPU reading than the endpoint sending). Both use presigned URLs (UNSIGNED-PAYLOAD). "SDK" = AWS SDK v3 in the bench process (checksums WHEN_REQUIRED; PutObject streams with UNSIGNED-PAYLOAD unless "signed", whose SHA-256 is precomputed and verified by the endpoint; lib-storage parts are in-memory buffers whose SHA-256 the SDK computes and the endpoint verifies).',
         'bare Node: node:http server, PUT = pipeline(req, fs write stream), GET = fs read stream piped into the response, or 2 reused 1 MiB buffers (the faster, the ceiling). "vs bare Node" = bare time / endpoint time.',
-        '"page cache" rows: nobody fsyncs. "+ sync" rows include a sync(1) after the last byte. "warm" reads come from the page cache; "cold" reads follow sync + drop_caches.',
+        '"page cache" rows: nobody fsyncs. "+ sync" rows include a sync(1) after the last byte. "warm" reads come from the page cache, after an untimed sync (clean pages, no writeback of earlier rows meanwhile); "cold" reads follow sync + drop_caches, the disk\'s and the endpoint\'s back to back in alternating order.',
+        "4 KiB rows: the SDK row is bound by the SDK client's CPU on the same 2 cores; the raw HTTP rows use presigned URLs (signed before the timing) on 16 kept-alive sockets. PUT bodies of at most 64 KiB go into pack files (one file per 16 MiB, not one per object).",
         cold
           ? 'Cold rows measured.'
           : 'Cold rows skipped: /proc/sys/vm/drop_caches is not writable (not root).',

@@ -1,5 +1,6 @@
 import { close, open, write } from 'node:fs';
 import { unlink } from 'node:fs/promises';
+import path from 'node:path';
 import type { BufferPool } from './buffer-pool.js';
 import {
   type HashSession,
@@ -8,10 +9,21 @@ import {
   hashInline,
   type PayloadHashes,
 } from './hashers.js';
+import type { PackSpace } from './store.js';
+import type { Segment } from './types.js';
 
 /** Slots one body may have in flight (written or hashed, not both done): bounds memory per PUT;
  * the pool's limit bounds all bodies together. */
 const SLOTS_IN_FLIGHT = 8;
+
+/** Bodies up to this size may go into a pack instead of a file of their own (store.ts). */
+export const PACKED_BODY_BYTES = 64 * 1024;
+
+/** Where a small body can go instead of its own file; `drop` gives the space back if the body is refused. */
+export interface PackTarget {
+  space(size: number): PackSpace;
+  drop(segment: Segment): void;
+}
 
 /** Where a body's bytes go: a pool of shared slots and the threads that hash them. */
 export interface BodySinks {
@@ -25,11 +37,13 @@ export interface BodySinks {
  * hop); a bigger one is hashed by a worker while this thread goes on reading the socket and
  * libuv's pool writes the file (positioned writes, so they may overlap). A slot is reused once
  * both its write and its hash are done; with SLOTS_IN_FLIGHT taken, `append` waits, which
- * pauses the socket. The file is opened on the first byte: an empty object needs none.
+ * pauses the socket. The file is opened on the first write: an empty object needs none, and a
+ * body of at most PACKED_BODY_BYTES goes into the pack when one is given.
  */
 export class BodyFile {
-  private fd: number | undefined;
+  private fd: Promise<number> | undefined;
   private created = false;
+  private packed: Segment | undefined;
   private slot: Buffer | undefined;
   private fill = 0;
   private written = 0;
@@ -43,17 +57,19 @@ export class BodyFile {
     private readonly path: string,
     private readonly spec: HashSpec,
     private readonly sinks: BodySinks,
+    private readonly pack?: PackTarget,
   ) {}
 
   get size(): number {
     return this.written + this.fill;
   }
 
+  /** Where the bytes are, once finished: the file of its own, or a piece of a pack. */
+  get segment(): Segment {
+    return this.packed ?? { file: path.basename(this.path), size: this.size };
+  }
+
   async append(chunk: Buffer): Promise<void> {
-    if (!this.created) {
-      this.created = true;
-      this.fd = await openFile(this.path);
-    }
     for (let offset = 0; offset < chunk.length; ) {
       if (this.failure) throw this.failure;
       if (!this.slot) {
@@ -90,6 +106,8 @@ export class BodyFile {
     while (this.inFlight > 0) await this.settled();
     if (this.slot) this.sinks.slots.release(this.slot);
     this.slot = undefined;
+    if (this.packed) this.pack?.drop(this.packed);
+    this.packed = undefined;
     await this.closeFile().catch(() => {});
     if (this.created) await unlink(this.path).catch(() => {});
   }
@@ -117,17 +135,29 @@ export class BodyFile {
       waiting++;
       this.session.update(slot, length, done);
     }
-    writeAll(this.fd as number, slot, length, position, done);
+    if (last && position === 0 && length <= PACKED_BODY_BYTES && this.pack) {
+      const space = this.pack.space(length);
+      this.packed = space.segment;
+      writeAll(space.fd, slot, length, space.segment.offset, (err) => {
+        space.written();
+        done(err);
+      });
+      return;
+    }
+    this.created = true;
+    this.fd ??= openFile(this.path);
+    this.fd.then((fd) => writeAll(fd, slot, length, position, done), done);
   }
 
   private settled(): Promise<void> {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  private closeFile(): Promise<void> {
-    const fd = this.fd;
+  private async closeFile(): Promise<void> {
+    const opened = this.fd;
     this.fd = undefined;
-    if (fd === undefined) return Promise.resolve();
+    if (opened === undefined) return;
+    const fd = await opened;
     return new Promise((resolve, reject) => close(fd, (err) => (err ? reject(err) : resolve())));
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { AwsChunkedDecoder } from './aws-chunked.js';
-import { BodyFile } from './body-file.js';
+import { BodyFile, type PackTarget } from './body-file.js';
 import { checksumHeader, parseAlgorithm, validChecksumValue } from './checksums.js';
 import {
   LIMITS,
@@ -11,9 +11,11 @@ import {
 } from './constants.js';
 import { header, type RequestContext } from './context.js';
 import { errors, S3Error } from './errors.js';
-import type { ChecksumAlgorithm } from './types.js';
+import type { ChecksumAlgorithm, Segment } from './types.js';
 
 export interface ReceivedBody {
+  /** Where the bytes went: `file`, or a piece of the pack when one was given. */
+  segment: Segment;
   size: number;
   md5: string;
   checksum?: { algorithm: ChecksumAlgorithm; value: string };
@@ -68,12 +70,14 @@ function requestedChecksum(
 /**
  * Streams the request payload into `file`, hashing in the same pass (MD5 always; SHA-256
  * when the payload hash was signed; the flexible checksum when asked), then checks every
- * digest the client sent. On any failure the file is removed and the S3 error thrown.
+ * digest the client sent. On any failure the file (or pack space) is given back and the S3
+ * error thrown.
  */
 export async function receiveBody(
   ctx: RequestContext,
   file: string,
   fallbackAlgorithm?: ChecksumAlgorithm,
+  pack?: PackTarget,
 ): Promise<ReceivedBody> {
   const wanted = requestedChecksum(ctx, fallbackAlgorithm);
   const contentMd5 = header(ctx, 'content-md5');
@@ -81,7 +85,12 @@ export async function receiveBody(
     throw errors.invalidDigest();
   const signedSha256 = /^[0-9a-f]{64}$/.test(ctx.auth.payloadHash);
   const { stream, decoder } = payload(ctx);
-  const body = new BodyFile(file, { sha256: signedSha256, checksum: wanted.algorithm }, ctx.server.bodies);
+  const body = new BodyFile(
+    file,
+    { sha256: signedSha256, checksum: wanted.algorithm },
+    ctx.server.bodies,
+    pack,
+  );
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) await body.append(chunk);
     if (!ctx.req.complete) throw errors.incompleteBody();
@@ -108,6 +117,7 @@ export async function receiveBody(
       }
     }
     return {
+      segment: body.segment,
       size,
       md5: hashes.md5,
       checksum:

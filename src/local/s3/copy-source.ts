@@ -39,7 +39,8 @@ export function resolveCopySource(ctx: RequestContext): CopySource {
   return { bucket, meta };
 }
 
-/** New data files with the same bytes: hard links (instant, no extra disk), copies where links fail. */
+/** New data files with the same bytes: hard links (instant, no extra disk), copies where links fail.
+ * A pack is linked whole; the copy keeps its offset and counts as a reference to the new name. */
 export async function duplicateSegments(
   store: Store,
   from: BucketState,
@@ -58,14 +59,14 @@ export async function duplicateSegments(
           throw errors.internal('The source object changed during the copy; retry.');
         await copyFile(source, target.path);
       }
-      out.push({ file: target.file, size: s.size });
+      const copy: Segment =
+        s.offset === undefined ? { file: target.file, size: s.size } : { ...s, file: target.file };
+      store.addPackRef(to, copy);
+      out.push(copy);
     }
     return out;
   } catch (err) {
-    store.dropData(
-      to,
-      out.map((s) => s.file),
-    );
+    store.dropSegments(to, out);
     throw err;
   }
 }

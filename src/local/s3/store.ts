@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { errors } from './errors.js';
 import { KeyIndex } from './key-index.js';
-import type { ObjectMeta, PartMeta, UploadMeta } from './types.js';
+import type { ObjectMeta, PartMeta, Segment, UploadMeta } from './types.js';
 
 export interface BucketState {
   name: string;
@@ -25,7 +25,30 @@ export interface BucketState {
   dir: string;
   /** Open append-only journal. */
   journal: number;
+  /** The pack small bodies are appended to now (store-packs.ts). */
+  pack?: Pack;
+  /** Segments referring to each pack file: it is removed when none is left (and it is not `pack`). */
+  packRefs: Map<string, number>;
 }
+
+interface Pack {
+  file: string;
+  fd: number;
+  size: number;
+  /** Writes still running: a retired pack's fd closes once they are done. */
+  writes: number;
+  retired: boolean;
+}
+
+/** Room for one small body in the bucket's pack: write `size` bytes at `segment.offset` of `fd`, then call `written`. */
+export interface PackSpace {
+  segment: Segment & { offset: number };
+  fd: number;
+  written(): void;
+}
+
+/** A new pack is started past this size: small, so the space of deleted objects comes back soon. */
+const PACK_BYTES = 16 * 1024 * 1024;
 
 /** One journal line: every change to a bucket's keys or uploads. */
 type JournalEntry =
@@ -41,6 +64,12 @@ type JournalEntry =
  *   <dataDir>/buckets/<bucket>/bucket.json      creation date
  *   <dataDir>/buckets/<bucket>/journal.jsonl    append-only log of object and upload metadata
  *   <dataDir>/buckets/<bucket>/data/<uuid>      object and part bytes (written once, never modified)
+ *   <dataDir>/buckets/<bucket>/data/pack-<uuid> small objects' bytes, appended one after another
+ *
+ * Small bodies go into packs because creating a file is the dearest part of a small PUT (on
+ * the ext4 this was measured on, ~1 ms of kernel CPU per new inode against ~0.02 ms for the
+ * write): a pack is created once per 16 MiB. A pack goes once none of its objects is left;
+ * until then it keeps the bytes of its deleted or replaced objects (no compaction).
  *
  * An object becomes visible only when its metadata line is appended, after its data is fully
  * written. A crash can at worst cut the last line short: it is ignored on start-up, and data
@@ -64,7 +93,10 @@ export class Store {
 
   /** Closes every journal. */
   close(): void {
-    for (const b of this.buckets.values()) closeSync(b.journal);
+    for (const b of this.buckets.values()) {
+      closeSync(b.journal);
+      if (b.pack) closeSync(b.pack.fd);
+    }
     this.buckets.clear();
   }
 
@@ -101,7 +133,12 @@ export class Store {
       } else if (entry.op === 'upload-end') uploads.delete(entry.uploadId);
     }
     const referenced = new Set<string>();
-    for (const m of objects.values()) for (const s of m.segments) referenced.add(s.file);
+    const packRefs = new Map<string, number>();
+    for (const m of objects.values())
+      for (const s of m.segments) {
+        referenced.add(s.file);
+        if (s.offset !== undefined) packRefs.set(s.file, (packRefs.get(s.file) ?? 0) + 1);
+      }
     for (const u of uploads.values()) for (const p of Object.values(u.parts)) referenced.add(p.file);
     await mkdir(path.join(dir, 'data'), { recursive: true });
     for (const file of await readdir(path.join(dir, 'data'))) {
@@ -112,7 +149,7 @@ export class Store {
     const index = new KeyIndex();
     index.load([...objects.values()]);
     const journal = openSync(journalPath, 'a');
-    this.buckets.set(name, { name, created, index, uploads, dir, journal });
+    this.buckets.set(name, { name, created, index, uploads, dir, journal, packRefs });
   }
 
   listBuckets(): BucketState[] {
@@ -139,7 +176,15 @@ export class Store {
     const created = new Date().toISOString();
     writeAtomic(path.join(dir, 'bucket.json'), JSON.stringify({ created }));
     const journal = openSync(journalPath, 'a');
-    this.buckets.set(name, { name, created, index: new KeyIndex(), uploads: new Map(), dir, journal });
+    this.buckets.set(name, {
+      name,
+      created,
+      index: new KeyIndex(),
+      uploads: new Map(),
+      dir,
+      journal,
+      packRefs: new Map(),
+    });
     return true;
   }
 
@@ -148,6 +193,7 @@ export class Store {
     if (b.index.size > 0) throw errors.bucketNotEmpty(name);
     this.buckets.delete(name);
     closeSync(b.journal);
+    if (b.pack) this.retirePack(b);
     // bucket.json goes first so a crash mid-way never leaves a bucket that looks alive.
     rmSync(path.join(b.dir, 'bucket.json'), { force: true });
     await rm(b.dir, { recursive: true, force: true });
@@ -163,6 +209,62 @@ export class Store {
     return path.join(b.dir, 'data', file);
   }
 
+  /** Reserves `size` bytes at the end of the bucket's pack (a new pack when it is full); counts as a reference until dropped. */
+  packSpace(b: BucketState, size: number): PackSpace {
+    if (b.pack && b.pack.size + size > PACK_BYTES) this.retirePack(b);
+    if (!b.pack) {
+      const file = `pack-${randomUUID()}`;
+      b.pack = { file, fd: openSync(this.dataPath(b, file), 'w'), size: 0, writes: 0, retired: false };
+      b.packRefs.set(file, 0);
+    }
+    const pack = b.pack;
+    const offset = pack.size;
+    pack.size += size;
+    pack.writes++;
+    b.packRefs.set(pack.file, (b.packRefs.get(pack.file) ?? 0) + 1);
+    return {
+      segment: { file: pack.file, size, offset },
+      fd: pack.fd,
+      written: () => {
+        if (--pack.writes === 0 && pack.retired) closeSync(pack.fd);
+      },
+    };
+  }
+
+  /** Stops appending to the bucket's pack; removes it if nothing refers to it. */
+  private retirePack(b: BucketState): void {
+    const pack = b.pack as Pack;
+    b.pack = undefined;
+    pack.retired = true;
+    if (pack.writes === 0) closeSync(pack.fd);
+    if (b.packRefs.get(pack.file) === 0) {
+      b.packRefs.delete(pack.file);
+      this.dropData(b, [pack.file]);
+    }
+  }
+
+  /** A new reference to a pack segment under a new name (a hard link made by a copy). */
+  addPackRef(b: BucketState, segment: Segment): void {
+    if (segment.offset !== undefined) b.packRefs.set(segment.file, (b.packRefs.get(segment.file) ?? 0) + 1);
+  }
+
+  /** Drops segments' data: whole files are removed; a pack once no segment refers to it (nor new bodies). */
+  dropSegments(b: BucketState, segments: Segment[], except: Segment[] = []): void {
+    for (const s of segments) {
+      if (except.includes(s)) continue;
+      if (s.offset === undefined) {
+        if (!except.some((e) => e.file === s.file)) this.dropData(b, [s.file]);
+        continue;
+      }
+      const refs = (b.packRefs.get(s.file) ?? 1) - 1;
+      if (refs > 0 || b.pack?.file === s.file) b.packRefs.set(s.file, refs);
+      else {
+        b.packRefs.delete(s.file);
+        this.dropData(b, [s.file]);
+      }
+    }
+  }
+
   private append(b: BucketState, entry: JournalEntry): void {
     if (this.buckets.get(b.name) !== b) throw errors.noSuchBucket(b.name);
     writeSync(b.journal, `${JSON.stringify(entry)}\n`);
@@ -172,12 +274,7 @@ export class Store {
   commitObject(b: BucketState, meta: ObjectMeta): void {
     this.append(b, { op: 'put', meta });
     const previous = b.index.set(meta);
-    if (previous)
-      this.dropData(
-        b,
-        previous.segments.map((s) => s.file),
-        meta.segments.map((s) => s.file),
-      );
+    if (previous) this.dropSegments(b, previous.segments, meta.segments);
   }
 
   deleteObject(b: BucketState, key: string): ObjectMeta | undefined {
@@ -185,10 +282,7 @@ export class Store {
     if (!previous) return undefined;
     this.append(b, { op: 'del', key });
     b.index.delete(key);
-    this.dropData(
-      b,
-      previous.segments.map((s) => s.file),
-    );
+    this.dropSegments(b, previous.segments);
     return previous;
   }
 

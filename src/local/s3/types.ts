@@ -31,10 +31,12 @@ export interface StoredChecksum {
   type: 'FULL_OBJECT' | 'COMPOSITE';
 }
 
-/** A file holding a run of the object's bytes; multipart objects keep their parts as segments. */
+/** A run of the object's bytes in a data file; multipart objects keep their parts as segments. */
 export interface Segment {
   file: string;
   size: number;
+  /** Set when the file is a pack shared by small objects: the bytes are [offset, offset + size). */
+  offset?: number;
 }
 
 /** Headers S3 stores with an object and answers on GET/HEAD. */

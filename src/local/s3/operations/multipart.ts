@@ -138,9 +138,10 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
       const from = Math.max(start, segStart);
       const to = Math.min(end, offset - 1);
       if (s.size === 0 || from > to) continue;
+      const base = (s.offset ?? 0) - segStart;
       const stream = createReadStream(store.dataPath(source.bucket, s.file), {
-        start: from - segStart,
-        end: to - segStart,
+        start: from + base,
+        end: to + base,
         highWaterMark: IO_CHUNK,
       });
       for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -1,3 +1,4 @@
+import { close as fsClose, open as fsOpen, read as fsRead } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { readSmallBody, receiveBody } from '../body.js';
 import { checksumHeader } from '../checksums.js';
@@ -63,13 +64,16 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const tags = parseTaggingHeader(header(ctx, 'x-amz-tagging'));
   checkWriteConditions(ctx, b, key);
   const target = store.newDataFile(b);
-  const body = await receiveBody(ctx, target.path);
+  const body = await receiveBody(ctx, target.path, undefined, {
+    space: (size) => store.packSpace(b, size),
+    drop: (segment) => store.dropSegments(b, [segment]),
+  });
   const meta: ObjectMeta = {
     key,
     size: body.size,
     etag: body.md5,
     lastModified: new Date().toISOString(),
-    segments: body.size > 0 ? [{ file: target.file, size: body.size }] : [],
+    segments: body.size > 0 ? [body.segment] : [],
     tags,
     ...headers,
     checksum: body.checksum ? { ...body.checksum, type: 'FULL_OBJECT' } : undefined,
@@ -78,7 +82,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
     checkWriteConditions(ctx, b, key); // again: another writer may have won meanwhile
     store.commitObject(b, meta);
   } catch (err) {
-    store.dropData(b, [target.file]);
+    store.dropSegments(b, meta.segments);
     throw err;
   }
   await emit(ctx, { eventName: 'ObjectCreated:Put', bucket: b.name, key, size: meta.size, etag: meta.etag });
@@ -103,6 +107,37 @@ function parseRange(value: string | undefined, size: number): Range | undefined 
   return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
 }
 
+/** Answers up to this size are read whole into one buffer and sent with the headers in one write. */
+const SMALL_ANSWER_BYTES = 64 * 1024;
+
+/** The file and position holding [start, end] when one segment holds all of it. */
+function withinOneSegment(segments: Segment[], range: Range): { file: string; position: number } | undefined {
+  let offset = 0;
+  for (const s of segments) {
+    if (range.start >= offset && range.end < offset + s.size)
+      return { file: s.file, position: (s.offset ?? 0) + range.start - offset };
+    offset += s.size;
+  }
+  return undefined;
+}
+
+/** open, one positioned read, close: the small answer's bytes (a small object, often from a pack). */
+function readSmall(file: string, position: number, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    fsOpen(file, 'r', (err, fd) => {
+      if (err) return reject(err);
+      const body = Buffer.allocUnsafe(length);
+      fsRead(fd, body, 0, length, position, (readErr, bytesRead) =>
+        fsClose(fd, () => {
+          if (readErr) reject(readErr);
+          else if (bytesRead < length) reject(new Error('data file shorter than its metadata'));
+          else resolve(body);
+        }),
+      );
+    }),
+  );
+}
+
 interface OpenSegment {
   fd: FileHandle;
   start: number;
@@ -125,10 +160,11 @@ async function openRange(
       offset += s.size;
       if (s.size === 0 || segEnd < range.start || segStart > range.end) continue;
       const fd = await open(ctx.server.store.dataPath(b, s.file), 'r');
+      const base = (s.offset ?? 0) - segStart;
       opened.push({
         fd,
-        start: Math.max(range.start, segStart) - segStart,
-        end: Math.min(range.end, segEnd) - segStart,
+        start: Math.max(range.start, segStart) + base,
+        end: Math.min(range.end, segEnd) + base,
       });
     }
     return opened;
@@ -222,9 +258,23 @@ export async function getObject(ctx: RequestContext): Promise<void> {
       Object.assign(headers, checksumResponseHeaders(meta));
     headers['Content-Length'] = length;
     if (ctx.method === 'HEAD' || length === 0) return sendEmpty(ctx, status, headers);
+    const whole = range ?? { start: 0, end: meta.size - 1 };
+    const small = length <= SMALL_ANSWER_BYTES ? withinOneSegment(meta.segments, whole) : undefined;
+    if (small) {
+      let body: Buffer;
+      try {
+        body = await readSmall(ctx.server.store.dataPath(b, small.file), small.position, length);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
+        throw err;
+      }
+      ctx.res.writeHead(status, headers);
+      ctx.res.end(body);
+      return;
+    }
     let segments: OpenSegment[];
     try {
-      segments = await openRange(ctx, b, meta.segments, range ?? { start: 0, end: meta.size - 1 });
+      segments = await openRange(ctx, b, meta.segments, whole);
     } catch (err) {
       // Overwritten or deleted between lookup and open: answer with what is current now.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
@@ -338,10 +388,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   try {
     store.commitObject(b, meta);
   } catch (err) {
-    store.dropData(
-      b,
-      segments.map((s) => s.file),
-    );
+    store.dropSegments(b, segments);
     throw err;
   }
   await emit(ctx, { eventName: 'ObjectCreated:Copy', bucket: b.name, key, size: meta.size, etag: meta.etag });
