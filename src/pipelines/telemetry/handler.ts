@@ -4,14 +4,15 @@
  * runtime's gateway; `indexUpload` records uploaded files in the run index.
  */
 import path from 'node:path';
-import type { APIGatewayProxyEventV2, Context, S3Event } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, S3Event } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
+import { getQueryParam } from 'hono/utils/url';
 import { documentClient, readSecret, SECRETS_FILE_VARIABLE, s3Client } from '../../clients/index.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
 import { currentEnv, type Env } from '../../core/invocation.js';
 import { createLogger } from '../../core/logger.js';
 import { readConfig, resourceName } from '../../core/pipeline.js';
-import { createTelemetryApp, type TelemetryServices } from './app.js';
+import { createTelemetryApi, type TelemetryServices } from './app.js';
 import { splitPath } from './base-path.js';
 import type { TelemetryConfig } from './config.js';
 import { BASE_PATH_HEADER } from './constants.js';
@@ -120,8 +121,8 @@ function services(): TelemetryServices {
   return found;
 }
 
-const app = createTelemetryApp({ services, logger });
-const serve = handle(app);
+const telemetryApi = createTelemetryApi({ services, logger });
+const serve = handle(telemetryApi.app);
 
 /**
  * HTTP API (payload format 2.0). The routes see their own path; whatever precedes it in the
@@ -134,11 +135,35 @@ export const api = (event: APIGatewayProxyEventV2, context?: Context) => {
   const { routePath, basePath } = splitPath(event, local ? `/${pipeline.name}` : undefined);
   // URL parsing would resolve these silently (`/navigate/..` → `/`); a client sending them is wrong.
   if (hasDotSegment(routePath)) return badPath();
+  // One request per uploaded file: answered without the fetch Request/Response round trip.
+  if (routePath === '/presigned-url' && event.requestContext?.http?.method === 'GET')
+    return presignedUrl(event);
   const headers = { ...event.headers, [BASE_PATH_HEADER]: basePath };
   // @types/aws-lambda allows an undefined body where Hono's own event type says null.
   const routed = { ...event, rawPath: routePath, headers, body: event.body ?? null };
   return serve(routed as unknown as LambdaEvent, context);
 };
+
+async function presignedUrl(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  // Hono's own query parser, on the URL its adapter would build: the same first-value-wins
+  // and `+`/percent decoding as `c.req.query()`.
+  const url = `https://host/presigned-url?${event.rawQueryString ?? ''}`;
+  const { status, headers, body } = await telemetryApi.presignedUrl({
+    authorization: header(event.headers, 'authorization'),
+    ip: event.requestContext?.http?.sourceIp ?? 'unknown',
+    query: (name) => getQueryParam(url, name) as string | undefined,
+  });
+  return { statusCode: status, headers, body, isBase64Encoded: false };
+}
+
+/** API Gateway sends header names in lower case; other callers may not. */
+function header(headers: APIGatewayProxyEventV2['headers'] | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const value = headers[name];
+  if (value !== undefined) return value;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
 
 function hasDotSegment(path: string): boolean {
   return path.split('/').some((segment) => {

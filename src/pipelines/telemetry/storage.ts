@@ -2,11 +2,11 @@
 import {
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { listPage } from './list-page.js';
 
 export interface Entry {
   type: 'file' | 'folder';
@@ -41,29 +41,25 @@ export async function listLevel(
   let token = options.cursor;
   do {
     const room = options.limit ?? Math.min(1000, options.maxEntries - entries.length);
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        Delimiter: '/',
-        MaxKeys: room,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    for (const p of page.CommonPrefixes ?? []) {
-      if (p.Prefix)
-        entries.push({ type: 'folder', path: p.Prefix.slice(prefix.length, -1), size: 0, modified: '' });
-    }
-    for (const o of page.Contents ?? []) {
-      if (!o.Key || o.Key === prefix) continue;
+    const page = await listPage(s3, {
+      Bucket: bucket,
+      Prefix: prefix,
+      Delimiter: '/',
+      MaxKeys: room,
+      ...(token ? { ContinuationToken: token } : {}),
+    });
+    for (const p of page.prefixes)
+      entries.push({ type: 'folder', path: p.slice(prefix.length, -1), size: 0, modified: '' });
+    for (const o of page.objects) {
+      if (o.key === prefix) continue;
       entries.push({
         type: 'file',
-        path: o.Key.slice(prefix.length),
-        size: o.Size ?? 0,
-        modified: o.LastModified?.toUTCString() ?? '',
+        path: o.key.slice(prefix.length),
+        size: o.size,
+        modified: o.lastModified ? new Date(o.lastModified).toUTCString() : '',
       });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    token = page.nextContinuationToken;
   } while (token && options.limit === undefined && entries.length < options.maxEntries);
   return token ? { entries, nextCursor: token } : { entries };
 }

@@ -80,6 +80,49 @@ describe('telemetry api handler behind an API Gateway stage', () => {
     );
   });
 
+  // GET /presigned-url is answered without Hono's Request/Response (handler.ts): the same
+  // results, headers included, as every other route's.
+  it.each([
+    [
+      'a URL',
+      'krkn',
+      `request_id=g/${runFolder(1_700_000_000)}&remote_filename=p.tar`,
+      200,
+      /^http:.*\/g\/.+\/p\.tar\?/,
+    ],
+    [
+      'the first of repeated params, `+` and %XX decoded',
+      'krkn',
+      `request_id=g/${runFolder(1_700_000_000)}&remote_filename=a%2Bb+c.tar&remote_filename=x`,
+      400,
+      /^\[bad request\]: remote_filename /,
+    ],
+    ['a missing param', 'krkn', 'request_id=g/r', 400, /^\[bad request\]: missing remote_filename param$/],
+    ['no credentials', undefined, 'request_id=g/r&remote_filename=f', 401, /credentials are required/],
+    [
+      'a reader',
+      'viewer',
+      'request_id=g/r&remote_filename=f',
+      403,
+      /lacks the writer role needed to upload files/,
+    ],
+  ] as const)('GET /presigned-url answers %s', async (_what, user, query, status, body) => {
+    const res = await invoke(
+      event('GET', '/production/presigned-url', 'GET /presigned-url', {
+        query,
+        headers: user ? { authorization: auth(user) } : {},
+      }),
+    );
+    expect(res.statusCode).toBe(status);
+    expect(res.body).toMatch(body);
+    expect(res.headers).toEqual({
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      ...(status === 200 ? { 'cache-control': 'no-store' } : {}),
+      ...(status === 401 ? { 'www-authenticate': expect.stringMatching(/^Basic /) } : {}),
+    });
+  });
+
   it('redirects / to the stage’s /files/, and links carry the stage', async () => {
     const root = await invoke(
       event('GET', '/production', 'GET /', { headers: { authorization: auth('viewer') } }),

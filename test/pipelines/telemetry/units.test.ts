@@ -36,11 +36,21 @@ describe('presigned URLs', () => {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     }),
+    'virtual-hosted custom endpoint with port': new S3Client({
+      region: 'us-west-2',
+      endpoint: 'https://s3.example.test:8443',
+      credentials: { accessKeyId: 'AKIAPORT', secretAccessKey: 'port/secret+x' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
   };
   const keys = [
     'g/r/f',
     `perf/${runFolder(1_700_000_000, RUN_UUID, 'tag+x=y@z')}/prometheus-00.tar`,
     'a/b/sub/logs-ns-00.tar.gz',
+    // The signer itself takes any key: characters S3 and SigV4 escape differently from URLs.
+    "g/r/ä ö (1)!*'~;,:$&.txt",
+    'g/r/a%2Fb+c=d@e',
   ];
   const options = { expiresIn: 1200, signingDate: new Date('2026-11-23T10:00:00Z') };
 
@@ -55,6 +65,44 @@ describe('presigned URLs', () => {
       );
     });
   }
+
+  it('follow the credentials provider (rotated keys) and the date (a new signing key each day)', async () => {
+    let n = 0;
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+      // Already expiring: the client's memoized provider asks again for every signature.
+      credentials: async () => ({
+        accessKeyId: `key${n}`,
+        secretAccessKey: `secret${n}`,
+        sessionToken: `t${n}`,
+        expiration: new Date(),
+      }),
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const signer = new UrlSigner(client);
+    const seen = new Set<string>();
+    for (const [rotation, day] of [
+      [0, '2026-11-23T23:59:59Z'],
+      [0, '2026-11-24T00:00:00Z'],
+      [1, '2026-11-24T00:00:00Z'],
+    ] as const) {
+      n = rotation;
+      const at = { expiresIn: 60, signingDate: new Date(day) };
+      const url = await signer.putUrl('b', 'g/r/f', at);
+      expect(url).toBe(await sdkPutUrl(client, 'b', 'g/r/f', at));
+      seen.add(new URL(url).searchParams.get('X-Amz-Signature') ?? '');
+    }
+    expect(seen.size).toBe(3);
+  });
+
+  it('refuse an expiry of more than a week, as SigV4 does', async () => {
+    const signer = new UrlSigner(clients['path style (embedded S3, MinIO)']);
+    await expect(signer.putUrl('b', 'g/r/f', { expiresIn: 7 * 24 * 3600 + 1 })).rejects.toThrow(/one week/);
+    expect(await signer.putUrl('b', 'g/r/f', { expiresIn: 7 * 24 * 3600 })).toContain('X-Amz-Expires=604800');
+  });
 });
 
 describe('validation', () => {
