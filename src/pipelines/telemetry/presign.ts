@@ -3,14 +3,11 @@
  * rules, schemas, retry, user agent) for every URL — milliseconds each, most of a request's
  * cost when every krkn upload worker asks for one per file. The URL shape (scheme, host,
  * path style, signing region) depends only on the client and the bucket, so it is learned
- * once per bucket from a real `getSignedUrl`; each URL after that is only the SigV4 query
- * signature (AWS's "authenticating requests: query parameters"): one SHA-256 of the canonical
- * request and one HMAC with the day's signing key, from the client's own credentials provider.
- * Tests check that it gives URLs byte-identical to `getSignedUrl`'s.
+ * once per bucket from a real `getSignedUrl`, and each URL after that is only the SigV4 query
+ * signature, by the SDK's own S3RequestPresigner. Tests check that both give identical URLs.
  */
-import { createHash, createHmac } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 
 export interface PresignOptions {
   expiresIn: number;
@@ -20,40 +17,27 @@ export interface PresignOptions {
 
 interface BucketShape {
   protocol: string;
-  /** `hostname[:port]`, as in the URL and the signed `host` header. */
-  host: string;
+  hostname: string;
+  port: number | undefined;
   /** Path before the encoded key: `/<bucket>/` (path style) or `/` (virtual-hosted). */
   prefix: string;
   region: string;
 }
 
-type Credentials = Awaited<ReturnType<S3Client['config']['credentials']>>;
-
 const PROBE_KEY = 'probe';
-const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-/** SigV4's limit (the SDK refuses longer ones too). */
-const MAX_EXPIRES_IN = 7 * 24 * 3600;
 
 // RFC 3986 unreserved characters stay; everything else is %XX, as the SDK's escapeUri.
 const escapeUri = (text: string): string =>
   encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const escapePath = (key: string): string => key.split('/').map(escapeUri).join('/');
 
-/** `20261123T100000Z` and `20261123`, as SigV4 wants them. */
-function amzDate(date: Date): { longDate: string; shortDate: string } {
-  const iso = date.toISOString(); // 2026-11-23T10:00:00.000Z
-  const shortDate = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
-  return {
-    longDate: `${shortDate}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`,
-    shortDate,
-  };
-}
-
 export class UrlSigner {
   private readonly shapes = new Map<string, Promise<BucketShape>>();
-  private lastKey: { shortDate: string; region: string; secretAccessKey: string; key: Buffer } | undefined;
+  private readonly presigner: S3RequestPresigner;
 
-  constructor(private readonly client: S3Client) {}
+  constructor(private readonly client: S3Client) {
+    this.presigner = new S3RequestPresigner({ ...client.config, service: 's3' });
+  }
 
   /** A presigned PUT: only `host` is signed, so any Content-Type or Content-Length is accepted. */
   putUrl(bucket: string, key: string, options: PresignOptions): Promise<string> {
@@ -74,54 +58,32 @@ export class UrlSigner {
     query: Record<string, string>,
     options: PresignOptions,
   ): Promise<string> {
-    if (options.expiresIn > MAX_EXPIRES_IN)
-      throw new Error('SigV4 presigned URLs must expire less than one week in the future');
-    const [shape, credentials] = await Promise.all([this.shape(bucket), this.client.config.credentials()]);
-    const { longDate, shortDate } = amzDate(options.signingDate ?? new Date());
-    const scope = `${shortDate}/${shape.region}/s3/aws4_request`;
-    const params: [string, string][] = Object.entries(query);
-    params.push(
-      ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],
-      ['X-Amz-Content-Sha256', UNSIGNED_PAYLOAD],
-      ['X-Amz-Credential', `${credentials.accessKeyId}/${scope}`],
-      ['X-Amz-Date', longDate],
-      ['X-Amz-Expires', String(options.expiresIn)],
-      ['X-Amz-SignedHeaders', 'host'],
+    const shape = await this.shape(bucket);
+    const host = `${shape.hostname}${shape.port !== undefined ? `:${shape.port}` : ''}`;
+    const signed = await this.presigner.presign(
+      {
+        method,
+        protocol: shape.protocol,
+        hostname: shape.hostname,
+        ...(shape.port !== undefined ? { port: shape.port } : {}),
+        path: `${shape.prefix}${escapePath(key)}`,
+        query: { ...query },
+        headers: { host },
+      },
+      {
+        expiresIn: options.expiresIn,
+        signingRegion: shape.region,
+        signingService: 's3',
+        ...(options.signingDate ? { signingDate: options.signingDate } : {}),
+      },
     );
-    if (credentials.sessionToken) params.push(['X-Amz-Security-Token', credentials.sessionToken]);
-    // Canonical query: names and values escaped, sorted by name (all names here are unique).
-    const encoded = params.map(([name, value]) => [escapeUri(name), escapeUri(value)] as const);
-    encoded.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const canonicalQuery = encoded.map(([name, value]) => `${name}=${value}`).join('&');
-    const path = `${shape.prefix}${escapePath(key)}`;
-    // S3 signs the path as sent (no second escaping, no dot-segment normalisation).
-    const canonicalRequest = `${method}\n${path}\n${canonicalQuery}\nhost:${shape.host}\n\nhost\n${UNSIGNED_PAYLOAD}`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-    const signature = createHmac('sha256', this.signingKey(credentials, shortDate, shape.region))
-      .update(stringToSign)
-      .digest('hex');
-    // The SDK's URL lists the same parameters in the same (sorted) order, the signature among them.
-    const search = [...encoded, ['X-Amz-Signature', signature] as const]
+    const search = Object.entries(signed.query ?? {})
+      .flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, v]) : [[name, value]]))
+      .filter((pair): pair is [string, string] => typeof pair[1] === 'string')
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, value]) => `${name}=${value}`)
+      .map(([name, value]) => `${escapeUri(name)}=${escapeUri(value)}`)
       .join('&');
-    return `${shape.protocol}//${shape.host}${path}?${search}`;
-  }
-
-  /** HMAC chain of the secret over date, region, service: the same all day, so kept. */
-  private signingKey(credentials: Credentials, shortDate: string, region: string): Buffer {
-    const last = this.lastKey;
-    if (
-      last?.shortDate === shortDate &&
-      last.region === region &&
-      last.secretAccessKey === credentials.secretAccessKey
-    )
-      return last.key;
-    let key: Buffer = Buffer.from(`AWS4${credentials.secretAccessKey}`, 'utf8');
-    for (const part of [shortDate, region, 's3', 'aws4_request'])
-      key = createHmac('sha256', key).update(part).digest();
-    this.lastKey = { shortDate, region, secretAccessKey: credentials.secretAccessKey, key };
-    return key;
+    return `${shape.protocol}//${host}${signed.path}?${search}`;
   }
 
   private shape(bucket: string): Promise<BucketShape> {
@@ -148,7 +110,8 @@ export class UrlSigner {
       throw new Error(`unexpected presigned URL credential scope for bucket ${bucket}`);
     return {
       protocol: url.protocol,
-      host: url.host,
+      hostname: url.hostname,
+      port: url.port === '' ? undefined : Number(url.port),
       prefix: url.pathname.slice(0, -PROBE_KEY.length),
       region,
     };
