@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
+import { startModuleWorker } from '../worker-module.js';
 import type { EndpointOptions } from './endpoint.js';
 import { ensureTable } from './tables.js';
 import type { DynamoServer, DynamoServerOptions } from './types.js';
@@ -119,19 +117,8 @@ export async function startDynamoServer(options: DynamoServerOptions = {}): Prom
   return server;
 }
 
-/**
- * Built (dist/) the worker is plain JavaScript. From TypeScript sources (vitest, tsx) a fresh
- * worker thread cannot load worker.ts by itself: it registers tsx's loader (a devDependency)
- * first (tsx's `--import` hook does not reach worker threads).
- */
 function startWorker(workerData: EndpointOptions): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+  return startModuleWorker(import.meta.url, 'worker', workerData);
 }
 
 /** What a client dials: the wildcard addresses are reached through loopback. */

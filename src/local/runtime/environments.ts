@@ -1,11 +1,9 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Pipeline } from '../../core/pipeline.js';
 import type { LocalConfig } from '../config.js';
 import type { StatePaths } from '../state.js';
+import { startModuleWorker } from '../worker-module.js';
 import type {
   EnvironmentData,
   FromEnvironment,
@@ -258,17 +256,6 @@ function revive(error: SerializedError): Error {
   return e;
 }
 
-/**
- * Built (dist/), the worker is plain JavaScript. From TypeScript sources (vitest, tsx) a fresh
- * worker thread cannot load .ts by itself: it registers tsx's loader (a devDependency) first,
- * as the DynamoDB endpoint's worker does (tsx's `--import` hook does not reach worker threads).
- */
 function startWorker(workerData: EnvironmentData): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./environment-worker.js', import.meta.url), { workerData });
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsx = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./environment-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+  return startModuleWorker(import.meta.url, 'environment-worker', workerData);
 }
