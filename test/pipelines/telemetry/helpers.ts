@@ -47,7 +47,7 @@ export interface TelemetryRuntime {
 /** The local runtime with only the telemetry pipeline, on free ports, in a temp dir. */
 export async function startTelemetry(
   config: Record<string, string> = {},
-  options: { secret?: boolean } = {},
+  options: { secret?: boolean; environments?: number } = {},
 ): Promise<TelemetryRuntime> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-telemetry-'));
   writeFileSync(
@@ -67,10 +67,10 @@ export async function startTelemetry(
     config: loadConfig({ pipelines: [telemetry], env, cwd: REPO }),
     scheduler: false,
     pollMs: 50,
-    // The api on the main thread, beside its indexer: tests read the index right after the
-    // indexer wrote it, which the api's per-instance cache (5 s) would show later from a
-    // separate execution environment (as from a separate Lambda instance).
-    environments: 0,
+    // By default the api on the main thread, beside its indexer: tests read the index right
+    // after the indexer wrote it, which the api's per-instance cache (5 s) would show later
+    // from a separate execution environment (as from a separate Lambda instance).
+    environments: options.environments ?? 0,
   });
   const s3 = new S3Client({
     endpoint: runtime.endpoints.s3Url,

@@ -29,7 +29,8 @@ async function sha256(stream: Readable): Promise<string> {
 describe('an unmodified krkn client (Python requests) against the telemetry API', () => {
   let t: TelemetryRuntime;
   beforeAll(async () => {
-    t = await startTelemetry();
+    // As `tributary dev` runs it: the api in an execution environment (worker thread).
+    t = await startTelemetry({}, { environments: 1 });
   });
   afterAll(async () => {
     await t?.close();
