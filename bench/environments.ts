@@ -23,6 +23,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { batchedRecordsLua, singleRecordLua } from './lib/ingest-wrk.js';
 import { type Row, report } from './lib/report.js';
 import { startBenchRuntime } from './lib/runtime.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
@@ -78,23 +79,8 @@ async function child(): Promise<void> {
   const firstRequestMs = performance.now() - first;
 
   const presignLua = `request = function() return wrk.format("GET", "${presignPath}", { ["Authorization"] = "${authorization}" }) end`;
-  const postLua = `
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-function init(args) n = 0 end
-request = function()
-  n = n + 1
-  local body = '{"Id":"env-' .. tid .. '-' .. n .. '-' .. math.random(1e9) .. '","temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
-  return wrk.format("POST", "/ingest/post", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}" }, body)
-end`;
-  const recordsLua = `
-local rec = '{"temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
-local parts = {}
-for i = 1, 25 do parts[i] = rec end
-local body = '[' .. table.concat(parts, ',') .. ']'
-request = function()
-  return wrk.format("POST", "/ingest/records", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}" }, body)
-end`;
+  const postLua = singleRecordLua('/ingest/post', API_KEY, 'env');
+  const recordsLua = batchedRecordsLua('/ingest/records', API_KEY);
   const rows: ChildResult['rows'] = [];
   try {
     // Warm-up: every environment started and its JIT warm before anything is measured.

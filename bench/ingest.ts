@@ -37,6 +37,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { batchedRecordsLua, singleRecordLua } from './lib/ingest-wrk.js';
 import { type Row, report } from './lib/report.js';
 import { startBenchRuntime } from './lib/runtime.js';
 import { runWrk as runWrkWith, type WrkResult } from './lib/wrk.js';
@@ -184,31 +185,11 @@ async function startSampleServer(
   };
 }
 
-/** One record per request with an Id unique per wrk thread; optionally an Idempotency-Key per request. */
-const singleRecordLua = (idPrefix: string, idempotencyKey: boolean) => `
-local threads = 0
-function setup(thread) threads = threads + 1; thread:set("tid", threads) end
-function init(args) n = 0 end
-request = function()
-  n = n + 1
-  local body = '{"Id":"${idPrefix}-' .. tid .. '-' .. n .. '","temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
-  return wrk.format("POST", "PATH", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}"${
-    idempotencyKey ? ', ["Idempotency-Key"] = "k-" .. tid .. "-" .. n' : ''
-  } }, body)
-end`;
-
-const LUA: Record<string, string> = {
-  single: singleRecordLua('bench', false),
-  idempotent: singleRecordLua('idem', true),
-  batched: `
-local rec = '{"temp":21.375,"humidity":48,"site":"lab-3","tags":["a","b"]}'
-local parts = {}
-for i = 1, 25 do parts[i] = rec end
-local body = '[' .. table.concat(parts, ',') .. ']'
-request = function()
-  return wrk.format("POST", "PATH", { ["Content-Type"] = "application/json", ["x-api-key"] = "${API_KEY}" }, body)
-end`,
-};
+/** The wrk script of one of the bench's runs. */
+function luaFor(script: 'single' | 'idempotent' | 'batched', path: string): string {
+  if (script === 'batched') return batchedRecordsLua(path, API_KEY);
+  return singleRecordLua(path, API_KEY, script === 'single' ? 'bench' : 'idem', script === 'idempotent');
+}
 
 type ThreadSplit = {
   'main µs/req': number;
@@ -264,7 +245,7 @@ const runWrk = async (
 ): Promise<WrkResult & ThreadSplit> => {
   const options = {
     base,
-    lua: (LUA[script] as string).replace('"PATH"', JSON.stringify(urlPath)),
+    lua: luaFor(script, urlPath),
     debug: Boolean(process.env.INGEST_BENCH_DEBUG),
   };
   const warmup = Number(process.env.INGEST_BENCH_WARMUP ?? 2);
