@@ -1,4 +1,4 @@
-import { close, open, write } from 'node:fs';
+import { close, open, write, writev } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { BufferPool } from './buffer-pool.js';
@@ -35,7 +35,7 @@ export interface BodySinks {
  * Writes a request body into a data file through shared slots, hashing as it goes. A body
  * that fits in one slot is hashed on this thread when it ends (small PUTs pay no thread
  * hop); a bigger one is hashed by a worker while this thread goes on reading the socket and
- * libuv's pool writes the file (positioned writes, so they may overlap). A slot is reused once
+ * libuv's pool writes the file (one write in flight, see `drain`). A slot is reused once
  * both its write and its hash are done; with SLOTS_IN_FLIGHT taken, `append` waits, which
  * pauses the socket. The file is opened on the first write: an empty object needs none, and a
  * body of at most PACKED_BODY_BYTES goes into the pack when one is given.
@@ -52,6 +52,9 @@ export class BodyFile {
   private failure: Error | undefined;
   private session: HashSession | undefined;
   private inline: PayloadHashes | undefined;
+  /** Full slots waiting for the write in flight (one at a time, see `flush`). */
+  private queued: QueuedWrite[] = [];
+  private writing = false;
 
   constructor(
     private readonly path: string,
@@ -146,7 +149,36 @@ export class BodyFile {
     }
     this.created = true;
     this.fd ??= openFile(this.path);
-    this.fd.then((fd) => writeAll(fd, slot, length, position, done), done);
+    this.queued.push({ data: slot.subarray(0, length), position, done });
+    this.drain();
+  }
+
+  /**
+   * One write in flight per body, taking every slot queued meanwhile in one writev. Parallel
+   * pwrites into one file contend for its inode lock: writing 1 GiB into the page cache cost
+   * libuv's threads ~0.38 CPU s vs ~0.25 for one writer, and the endpoint's PUT ~0.18 CPU s/GiB
+   * less this way. Slots are queued in file order, so a batch is contiguous.
+   */
+  private drain(): void {
+    if (this.writing || this.queued.length === 0) return;
+    const batch = this.queued.splice(0);
+    this.writing = true;
+    const finished = (err?: Error) => {
+      this.writing = false;
+      for (const w of batch) w.done(err);
+      this.drain();
+    };
+    const position = (batch[0] as QueuedWrite).position;
+    (this.fd as Promise<number>).then(
+      (fd) =>
+        writeAllv(
+          fd,
+          batch.map((w) => w.data),
+          position,
+          finished,
+        ),
+      finished,
+    );
   }
 
   private settled(): Promise<void> {
@@ -160,6 +192,12 @@ export class BodyFile {
     const fd = await opened;
     return new Promise((resolve, reject) => close(fd, (err) => (err ? reject(err) : resolve())));
   }
+}
+
+interface QueuedWrite {
+  data: Buffer;
+  position: number;
+  done: (err?: Error) => void;
 }
 
 function openFile(path: string): Promise<number> {
@@ -179,5 +217,18 @@ function writeAll(
     if (err) return done(err);
     if (offset + n < length) return writeAll(fd, buffer, length, position, done, offset + n);
     done();
+  });
+}
+
+/** pwritev until all bytes of `buffers` are down at `position` (a short write resumes where it stopped). */
+function writeAllv(fd: number, buffers: Buffer[], position: number, done: (err?: Error) => void): void {
+  writev(fd, buffers, position, (err, n) => {
+    if (err) return done(err);
+    let rest = n;
+    while (buffers.length > 0 && rest >= (buffers[0] as Buffer).length)
+      rest -= (buffers.shift() as Buffer).length;
+    if (buffers.length === 0) return done();
+    buffers[0] = (buffers[0] as Buffer).subarray(rest);
+    writeAllv(fd, buffers, position + n, done);
   });
 }
