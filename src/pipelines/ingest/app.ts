@@ -25,6 +25,7 @@ import {
 import { checkIdempotencyKey, fingerprint, IdempotencyStore, type StoredResponse } from './idempotency.js';
 import { uuidv7 } from './ids.js';
 import { stringifyJson } from './json.js';
+import { lambdaEventText } from './lambda-body.js';
 import { RateLimiter } from './rate-limit.js';
 import { recordValidator } from './record-schema.js';
 import { recordWriter } from './record-writer.js';
@@ -65,7 +66,9 @@ export function createIngestApp(options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use(async (c, next) => {
-    const services = await options.services();
+    // Resolved once per environment: no await (and its promise-hook work) when already there.
+    const resolving = options.services();
+    const services = resolving instanceof Promise ? await resolving : resolving;
     c.set('services', services);
     const { config } = services;
     const caller =
@@ -189,7 +192,7 @@ export function createIngestApp(options: AppOptions): Hono<AppEnv> {
 }
 
 async function readBody(c: Context<AppEnv>): Promise<string> {
-  const body = await c.req.text();
+  const body = lambdaEventText(c.env) ?? (await c.req.text());
   const max = c.get('services').config.MAX_BODY_BYTES;
   // On Lambda the body arrives whole, with or without a Content-Length: measure it too.
   if (Buffer.byteLength(body, 'utf8') > max)
