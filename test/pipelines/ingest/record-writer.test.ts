@@ -1,31 +1,25 @@
 import {
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DynamoServer, startDynamoServer } from '../../../src/local/dynamodb/index.js';
 import type { Item } from '../../../src/pipelines/ingest/attribute-values.js';
 import { RecordWriter } from '../../../src/pipelines/ingest/record-writer.js';
+import { startTableEndpoint } from '../../helpers/dynamo-table.js';
 
 const TABLE = { name: 'writer-records', partitionKey: { name: 'Id', type: 'S' } } as const;
 
 describe('RecordWriter (group commit of single-record writes)', () => {
-  let server: DynamoServer;
+  let endpoint: Awaited<ReturnType<typeof startTableEndpoint>>;
   let client: DynamoDBClient;
   /** Names of the commands the client sent, observed through its middleware stack. */
   let sent: string[];
 
   beforeAll(async () => {
-    server = await startDynamoServer();
-    await server.ensureTable(TABLE);
-    client = new DynamoDBClient({
-      endpoint: server.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    endpoint = await startTableEndpoint(TABLE);
+    client = endpoint.client;
     client.middlewareStack.add(
       (next, context) => (args) => {
         sent.push(context.commandName as string);
@@ -40,8 +34,7 @@ describe('RecordWriter (group commit of single-record writes)', () => {
   });
 
   afterAll(async () => {
-    client?.destroy();
-    await server?.close();
+    await endpoint?.close();
   });
 
   const item = (id: string, extra: Item = {}): Item => ({ Id: { S: id }, ...extra });

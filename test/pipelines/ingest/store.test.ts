@@ -1,31 +1,24 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DynamoServer, startDynamoServer } from '../../../src/local/dynamodb/index.js';
 import { NotStoredError } from '../../../src/pipelines/ingest/errors.js';
 import { JsonNumber } from '../../../src/pipelines/ingest/json.js';
 import type { PreparedRecord } from '../../../src/pipelines/ingest/records.js';
 import { writeBatches } from '../../../src/pipelines/ingest/store.js';
+import { startTableEndpoint } from '../../helpers/dynamo-table.js';
 
 const TABLE = { name: 'store-records', partitionKey: { name: 'Id', type: 'S' } } as const;
 
 describe('writeBatches against the embedded DynamoDB endpoint', () => {
-  let server: DynamoServer;
+  let endpoint: Awaited<ReturnType<typeof startTableEndpoint>>;
   let client: DynamoDBClient;
 
   beforeAll(async () => {
-    server = await startDynamoServer();
-    await server.ensureTable(TABLE);
-    client = new DynamoDBClient({
-      endpoint: server.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    endpoint = await startTableEndpoint(TABLE);
+    client = endpoint.client;
   });
 
   afterAll(async () => {
-    client?.destroy();
-    await server?.close();
+    await endpoint?.close();
   });
 
   const record = (id: string, n = 1): PreparedRecord => ({
