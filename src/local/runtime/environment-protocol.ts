@@ -12,7 +12,6 @@ export interface EnvironmentData {
   config: LocalConfig;
   paths: StatePaths;
   endpoints: Endpoints;
-  region: string;
   /** Function id → the environment the main thread resolved for it. */
   envs: Record<string, Env>;
 }

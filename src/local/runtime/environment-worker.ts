@@ -53,7 +53,7 @@ async function run(id: number, functionId: string, event: unknown, requestId: st
   try {
     const fn = (await functions).get(functionId);
     if (!fn) throw new Error(`execution environment has no function "${functionId}"`);
-    const value = await invokeFunction(fn, event, { region: data.region, requestId });
+    const value = await invokeFunction(fn, event, { region: data.config.region, requestId });
     reply = { type: 'result', id, value };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

@@ -102,7 +102,6 @@ export class EnvironmentPool {
       config: options.config,
       paths: options.paths,
       endpoints: options.endpoints,
-      region: options.config.region,
       envs,
     };
     return pool;
