@@ -110,17 +110,6 @@ function parseRange(value: string | undefined, size: number): Range | undefined 
 /** Answers up to this size are read whole into one buffer and sent with the headers in one write. */
 const SMALL_ANSWER_BYTES = 64 * 1024;
 
-/** The file and position holding [start, end] when one segment holds all of it. */
-function withinOneSegment(segments: Segment[], range: Range): { file: string; position: number } | undefined {
-  let offset = 0;
-  for (const s of segments) {
-    if (range.start >= offset && range.end < offset + s.size)
-      return { file: s.file, position: (s.offset ?? 0) + range.start - offset };
-    offset += s.size;
-  }
-  return undefined;
-}
-
 /** open, one positioned read, close: the small answer's bytes (a small object, often from a pack). */
 function readSmall(file: string, position: number, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -138,34 +127,45 @@ function readSmall(file: string, position: number, length: number): Promise<Buff
   );
 }
 
+/** A stretch of one data file: bytes [start, end] (file positions) of an answer. */
+interface Piece {
+  file: string;
+  start: number;
+  end: number;
+}
+
+/** The stretches of data files holding bytes [start, end] of an object, in order. */
+function piecesOf(segments: Segment[], range: Range): Piece[] {
+  const pieces: Piece[] = [];
+  let offset = 0;
+  for (const s of segments) {
+    const segStart = offset;
+    const segEnd = offset + s.size - 1;
+    offset += s.size;
+    if (s.size === 0 || segEnd < range.start || segStart > range.end) continue;
+    const base = (s.offset ?? 0) - segStart;
+    pieces.push({
+      file: s.file,
+      start: Math.max(range.start, segStart) + base,
+      end: Math.min(range.end, segEnd) + base,
+    });
+  }
+  return pieces;
+}
+
 interface OpenSegment {
   fd: FileHandle;
   start: number;
   end: number;
 }
 
-/** Opens the files covering [start, end] now, so a concurrent overwrite cannot pull them away mid-answer. */
-async function openRange(
-  ctx: RequestContext,
-  b: BucketState,
-  segments: Segment[],
-  range: Range,
-): Promise<OpenSegment[]> {
+/** Opens the pieces' files now, so a concurrent overwrite cannot pull them away mid-answer. */
+async function openPieces(ctx: RequestContext, b: BucketState, pieces: Piece[]): Promise<OpenSegment[]> {
   const opened: OpenSegment[] = [];
-  let offset = 0;
   try {
-    for (const s of segments) {
-      const segStart = offset;
-      const segEnd = offset + s.size - 1;
-      offset += s.size;
-      if (s.size === 0 || segEnd < range.start || segStart > range.end) continue;
-      const fd = await open(ctx.server.store.dataPath(b, s.file), 'r');
-      const base = (s.offset ?? 0) - segStart;
-      opened.push({
-        fd,
-        start: Math.max(range.start, segStart) + base,
-        end: Math.min(range.end, segEnd) + base,
-      });
+    for (const piece of pieces) {
+      const fd = await open(ctx.server.store.dataPath(b, piece.file), 'r');
+      opened.push({ fd, start: piece.start, end: piece.end });
     }
     return opened;
   } catch (err) {
@@ -258,12 +258,12 @@ export async function getObject(ctx: RequestContext): Promise<void> {
       Object.assign(headers, checksumResponseHeaders(meta));
     headers['Content-Length'] = length;
     if (ctx.method === 'HEAD' || length === 0) return sendEmpty(ctx, status, headers);
-    const whole = range ?? { start: 0, end: meta.size - 1 };
-    const small = length <= SMALL_ANSWER_BYTES ? withinOneSegment(meta.segments, whole) : undefined;
+    const pieces = piecesOf(meta.segments, range ?? { start: 0, end: meta.size - 1 });
+    const small = length <= SMALL_ANSWER_BYTES && pieces.length === 1 ? pieces[0] : undefined;
     if (small) {
       let body: Buffer;
       try {
-        body = await readSmall(ctx.server.store.dataPath(b, small.file), small.position, length);
+        body = await readSmall(ctx.server.store.dataPath(b, small.file), small.start, length);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
         throw err;
@@ -274,7 +274,7 @@ export async function getObject(ctx: RequestContext): Promise<void> {
     }
     let segments: OpenSegment[];
     try {
-      segments = await openRange(ctx, b, meta.segments, whole);
+      segments = await openPieces(ctx, b, pieces);
     } catch (err) {
       // Overwritten or deleted between lookup and open: answer with what is current now.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
