@@ -66,14 +66,6 @@ export async function writeBatches(
     for (const r of chunk) (left.has(r.id) ? notStored : stored).push(r.id);
   };
 
-  // One chunk (every POST /records of up to 25): no worker pool, so fewer promises per request
-  // (each one also runs the invocation scope's async hooks). Same outcomes as the pool.
-  if (chunks.length === 1) {
-    await writeChunk(chunks[0] as PreparedRecord[]);
-    if (notStored.length > 0) throw notStoredError(stored, notStored, records.length);
-    return;
-  }
-
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < chunks.length && failure === undefined) {
@@ -91,16 +83,14 @@ export async function writeBatches(
   const settled = new Set([...stored, ...notStored]);
   for (const r of records) if (!settled.has(r.id)) notStored.push(r.id);
   if (failure !== undefined && stored.length === 0) throw failure;
-  if (notStored.length > 0) throw notStoredError(stored, notStored, records.length);
-}
-
-function notStoredError(stored: string[], notStored: string[], total: number): NotStoredError {
-  return new NotStoredError(
-    `${notStored.length} of ${total} records were not stored (DynamoDB kept throttling or failed); ` +
-      'the stored ones are listed: retry the others',
-    stored,
-    notStored,
-  );
+  if (notStored.length > 0) {
+    throw new NotStoredError(
+      `${notStored.length} of ${records.length} records were not stored (DynamoDB kept throttling or failed); ` +
+        'the stored ones are listed: retry the others',
+      stored,
+      notStored,
+    );
+  }
 }
 
 /** Where a listing continues: opaque to clients (base64url JSON). */
