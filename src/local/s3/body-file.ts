@@ -1,4 +1,4 @@
-import { close, open, write, writev } from 'node:fs';
+import { close, open, writev } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { BufferPool } from './buffer-pool.js';
@@ -141,7 +141,7 @@ export class BodyFile {
     if (last && position === 0 && length <= PACKED_BODY_BYTES && this.pack) {
       const space = this.pack.space(length);
       this.packed = space.segment;
-      writeAll(space.fd, slot, length, space.segment.offset, (err) => {
+      writeAllv(space.fd, [slot.subarray(0, length)], space.segment.offset, (err) => {
         space.written();
         done(err);
       });
@@ -204,23 +204,7 @@ function openFile(path: string): Promise<number> {
   return new Promise((resolve, reject) => open(path, 'w', (err, fd) => (err ? reject(err) : resolve(fd))));
 }
 
-/** pwrite until all `length` bytes are down (a regular file takes them in one call but may not). */
-function writeAll(
-  fd: number,
-  buffer: Buffer,
-  length: number,
-  position: number,
-  done: (err?: Error) => void,
-  offset = 0,
-): void {
-  write(fd, buffer, offset, length - offset, position + offset, (err, n) => {
-    if (err) return done(err);
-    if (offset + n < length) return writeAll(fd, buffer, length, position, done, offset + n);
-    done();
-  });
-}
-
-/** pwritev until all bytes of `buffers` are down at `position` (a short write resumes where it stopped). */
+/** pwritev until all bytes of `buffers` are down at `position` (a regular file takes them in one call but may not: a short write resumes where it stopped). */
 function writeAllv(fd: number, buffers: Buffer[], position: number, done: (err?: Error) => void): void {
   writev(fd, buffers, position, (err, n) => {
     if (err) return done(err);
