@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { signingKey } from '../sigv4-key.js';
 
 /**
  * SigV4 verification of DynamoDB requests (Authorization header), which dynalite does not do.
@@ -27,7 +28,6 @@ const failure = (name: string, message: string): AuthFailure => ({
 });
 
 const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
 
 /** Percent-encoding as SigV4 wants it: everything but unreserved characters. */
 const uriEncode = (s: string) =>
@@ -66,25 +66,6 @@ function amzTime(value: string): number {
   if (!m) return Number.NaN;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
   return Date.UTC(y, mo - 1, d, h, mi, s);
-}
-
-/**
- * The signing key depends only on the secret and the scope (date, region, service), so it is
- * derived once per day instead of with four HMACs per request, as the SDK's signer caches it.
- */
-const signingKeys = new Map<string, Buffer>();
-const MAX_SIGNING_KEYS = 64;
-
-function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  const id = `${date}\n${region}\n${service}\n${secret}`;
-  let key = signingKeys.get(id);
-  if (key === undefined) {
-    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
-    // Scopes only change with the date; a flood of made-up regions must not grow this forever.
-    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
-    signingKeys.set(id, key);
-  }
-  return key;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { signingKey } from '../sigv4-key.js';
 import {
   LIMITS,
   STREAMING_SIGNED,
@@ -34,19 +35,6 @@ export interface RawTarget {
 }
 
 const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data).digest();
-
-const keyCache = new Map<string, Buffer>();
-export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  const id = `${secret}\n${date}\n${region}\n${service}`;
-  let key = keyCache.get(id);
-  if (!key) {
-    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
-    if (keyCache.size > 256) keyCache.clear();
-    keyCache.set(id, key);
-  }
-  return key;
-}
 
 export const hmacHex = (key: Buffer, data: string): string =>
   createHmac('sha256', key).update(data).digest('hex');
