@@ -35,6 +35,9 @@ export const METRIC = {
 /** Stop a copy this long before the Lambda deadline, so the multipart upload is aborted, not orphaned. */
 export const DEADLINE_MARGIN_MS = 10_000;
 
+/** Where continuations live in the pipeline's state bucket; their creation invokes `replicate`. */
+export const CONTINUATION_PREFIX = 'continuations/';
+
 /** Retries of a whole object (on top of the SDK's per-request retries). */
 export const OBJECT_RETRIES = 3;
 /** Retries of one part or one small PUT, whose body is in memory. */

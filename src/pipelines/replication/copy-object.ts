@@ -9,8 +9,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { withRetry } from '../../core/retry.js';
 import { PART_RETRIES, RETRY_BASE_MS, RETRY_MAX_MS } from './constants.js';
+import type { Continuation } from './continuation.js';
 import { IntegrityError, SourceChangedError, SourceGoneError } from './errors.js';
-import { uploadMultipart } from './multipart-upload.js';
+import { abortUpload, type UploadedPart, uploadMultipart } from './multipart-upload.js';
 import { type SourceObject, sourceObjectFrom, taggingHeader, targetMetadata } from './object-headers.js';
 import { partConcurrencyFor, partSizeFor } from './part-size.js';
 import { isNotFound, isPreconditionFailed, isRetryable } from './s3-errors.js';
@@ -35,6 +36,8 @@ export interface CopyRequest {
   signal?: AbortSignal;
   /** Multipart only: a last check before the object becomes visible; throw to abort. */
   beforeComplete?: () => Promise<void>;
+  /** Multipart only: when `signal` fires, keep the upload open and report where it got to. */
+  suspendOnAbort?: boolean;
 }
 
 export interface CopyResult {
@@ -45,6 +48,8 @@ export interface CopyResult {
   /** Single PUTs only: a multipart copy is checked per part (Content-MD5) and by its composite ETag, not hashed whole. */
   sha256?: string;
   multipart: boolean;
+  /** The signal fired mid-way (`suspendOnAbort`): the upload is open with these parts in it. */
+  suspended?: { uploadId: string; parts: UploadedPart[]; partSize: number };
 }
 
 /**
@@ -56,20 +61,7 @@ export interface CopyResult {
  */
 export async function copyObject(request: CopyRequest): Promise<CopyResult> {
   const { source, target, tuning, signal } = request;
-  const got = await source.client
-    .send(
-      new GetObjectCommand({
-        Bucket: source.bucket,
-        Key: source.key,
-        ...(source.ifMatch ? { IfMatch: quote(source.ifMatch) } : {}),
-      }),
-      sendOptions(signal),
-    )
-    .catch((err: unknown) => {
-      if (isNotFound(err)) throw new SourceGoneError(source.key);
-      if (isPreconditionFailed(err)) throw new SourceChangedError(source.key);
-      throw err;
-    });
+  const got = await getSource(source, {}, signal);
   const body = got.Body as Readable | undefined;
   // The GET went without the signal (see sendOptions), so a stop cuts its body here instead.
   const cut = () => body?.destroy(signal?.reason);
@@ -120,18 +112,126 @@ export async function copyObject(request: CopyRequest): Promise<CopyResult> {
       concurrency: partConcurrencyFor(object.size, partSize, tuning),
       ...(signal ? { signal } : {}),
       ...(request.beforeComplete ? { beforeComplete: request.beforeComplete } : {}),
+      ...(request.suspendOnAbort ? { suspendOnAbort: true } : {}),
     });
-    return {
-      source: object,
-      bytes: uploaded.bytes,
-      parts: uploaded.parts,
-      multipart: true,
-    };
+    if (uploaded.kind === 'suspended') {
+      const { uploadId, parts, bytes } = uploaded;
+      return {
+        source: object,
+        bytes,
+        parts: parts.length,
+        multipart: true,
+        suspended: { uploadId, parts, partSize },
+      };
+    }
+    return { source: object, bytes: uploaded.bytes, parts: uploaded.parts, multipart: true };
   } finally {
     signal?.removeEventListener('abort', cut);
     // A skipped or failed copy must not keep the source connection open.
     body?.destroy();
   }
+}
+
+export interface ResumeRequest {
+  continuation: Continuation;
+  source: S3Client;
+  target: S3Client;
+  tuning: CopyTuning;
+  signal?: AbortSignal;
+  beforeComplete?: () => Promise<void>;
+}
+
+/**
+ * Continues a suspended multipart copy: the source version it pinned, read from the first byte
+ * not yet uploaded, into the same open upload — which may be suspended again. Content headers,
+ * metadata and tags went with the upload's creation. A source that is gone or changed aborts
+ * the upload (SourceGoneError / SourceChangedError); so does any other failure.
+ */
+export async function resumeCopy(request: ResumeRequest): Promise<CopyResult> {
+  const { continuation: c, signal } = request;
+  const offset = Math.min(c.parts.length * c.partSize, c.source.size);
+  const abort = () => abortUpload(request.target, c.target.bucket, c.target.key, c.uploadId);
+  let body: Readable | undefined;
+  if (offset < c.source.size) {
+    const ref = {
+      client: request.source,
+      bucket: c.source.bucket,
+      key: c.source.key,
+      ifMatch: c.source.etag,
+    };
+    const range = {
+      Range: `bytes=${offset}-`,
+      ...(c.source.versionId ? { VersionId: c.source.versionId } : {}),
+    };
+    const got = await getSource(ref, range, signal).catch(async (err: unknown) => {
+      await abort();
+      throw err;
+    });
+    body = got.Body as Readable | undefined;
+  }
+  const cut = () => body?.destroy(signal?.reason);
+  signal?.addEventListener('abort', cut, { once: true });
+  try {
+    const object: SourceObject = {
+      key: c.source.key,
+      size: c.source.size,
+      etag: c.source.etag,
+      ...(c.source.versionId ? { versionId: c.source.versionId } : {}),
+      ...(c.source.lastModified ? { lastModified: new Date(c.source.lastModified) } : {}),
+      tagCount: 0,
+      headers: {},
+      metadata: {},
+    };
+    const uploaded = await uploadMultipart({
+      client: request.target,
+      create: { Bucket: c.target.bucket, Key: c.target.key },
+      body: body ?? emptyBody(),
+      expectedSize: c.source.size,
+      partSize: c.partSize,
+      concurrency: partConcurrencyFor(c.source.size, c.partSize, request.tuning),
+      resume: { uploadId: c.uploadId, parts: c.parts },
+      suspendOnAbort: true,
+      ...(signal ? { signal } : {}),
+      ...(request.beforeComplete ? { beforeComplete: request.beforeComplete } : {}),
+    });
+    if (uploaded.kind === 'suspended') {
+      const { uploadId, parts, bytes } = uploaded;
+      return {
+        source: object,
+        bytes,
+        parts: parts.length,
+        multipart: true,
+        suspended: { uploadId, parts, partSize: c.partSize },
+      };
+    }
+    return { source: object, bytes: uploaded.bytes, parts: uploaded.parts, multipart: true };
+  } finally {
+    signal?.removeEventListener('abort', cut);
+    body?.destroy();
+  }
+}
+
+/** GET of the source (pinned to an ETag when given); a missing source is SourceGoneError, a changed one SourceChangedError. */
+function getSource(
+  source: CopyRequest['source'],
+  extra: { Range?: string; VersionId?: string },
+  signal: AbortSignal | undefined,
+) {
+  return source.client
+    .send(
+      new GetObjectCommand({
+        Bucket: source.bucket,
+        Key: source.key,
+        ...(source.ifMatch ? { IfMatch: quote(source.ifMatch) } : {}),
+        ...extra,
+      }),
+      sendOptions(signal),
+    )
+    .catch((err: unknown) => {
+      if (isNotFound(err)) throw new SourceGoneError(source.key);
+      if (isPreconditionFailed(err)) throw new SourceChangedError(source.key);
+      throw err;
+    });
 }
 
 async function sourceTags(

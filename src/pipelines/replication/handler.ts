@@ -8,6 +8,7 @@ import { readConfig, resourceName } from '../../core/pipeline.js';
 import { withRetry } from '../../core/retry.js';
 import type { ReplicationConfig } from './config.js';
 import {
+  CONTINUATION_PREFIX,
   DEADLINE_MARGIN_MS,
   METRIC,
   METRICS_NAMESPACE,
@@ -16,12 +17,18 @@ import {
   RETRY_BASE_MS,
   RETRY_MAX_MS,
 } from './constants.js';
+import {
+  type Continuation,
+  deleteContinuation,
+  readContinuation,
+  writeContinuation,
+} from './continuation.js';
 import { ReplicationError } from './errors.js';
 import { compareSequencers, decodeEventKey, targetKey } from './event-key.js';
 import pipeline from './pipeline.js';
-import { type Endpoints, replicateObject } from './replicate-object.js';
-import { isRetryable, targetProblem } from './s3-errors.js';
-import { targetStore } from './target-client.js';
+import { continueReplication, type Endpoints, replicateObject } from './replicate-object.js';
+import { isNoSuchUpload, isRetryable, targetProblem } from './s3-errors.js';
+import { type TargetStore, targetStore } from './target-client.js';
 import { headTarget } from './target-state.js';
 import type { RecordResult, ReplicationResult } from './types.js';
 
@@ -32,12 +39,18 @@ const logger = createLogger('replication');
  * records that fail make the invocation throw afterwards (Lambda retries twice, then the
  * DLQ), and the retry skips what already arrived. A source deleted before processing is
  * reported as `missing`, not thrown: retrying cannot bring it back.
+ *
+ * A multipart copy that would outlive the invocation stops just before its deadline with the
+ * upload kept open, and writes a continuation to the state bucket; that object's creation
+ * invokes this function again, which continues the copy where it stopped — so an object's size
+ * is not bounded by Lambda's 15 minutes.
  */
 export async function replicate(event: S3Event, context?: Partial<Context>): Promise<ReplicationResult> {
   const records = recordsOf(event);
   if (records.length === 0) return { records: [] };
   const config = readConfig(pipeline);
   const target = await targetStore(resourceName(pipeline, 'target'));
+  const stateBucket = resourceName(pipeline, 'state');
   const deadline = deadlineSignal(context);
   const results: RecordResult[] = [];
   const failures: unknown[] = [];
@@ -45,61 +58,141 @@ export async function replicate(event: S3Event, context?: Partial<Context>): Pro
   for (const record of records) {
     const started = Date.now();
     const key = safeKey(record);
+    const bucket = record.s3?.bucket?.name ?? '';
     try {
       if (key === undefined) throw new ReplicationError('event record has no s3.object.key', 'InvalidEvent');
-      if (!passesFilter(config, key)) {
-        results.push({ key, outcome: 'skipped', reason: 'outside SOURCE_PREFIX/SOURCE_SUFFIX' });
-        continue;
-      }
-      const endpoints: Endpoints = {
-        source: { client: s3Client(), bucket: record.s3.bucket.name },
-        target: {
-          client: target.client,
-          bucket: config.TARGET_BUCKET,
-          prefix: config.TARGET_PREFIX,
-          endpoint: target.endpoint,
-        },
-        tuning: tuningOf(config),
-      };
-      const { eTag, size, sequencer } = record.s3.object;
-      const result = await replicateObject(
-        endpoints,
-        {
-          key,
-          ...(eTag ? { etag: eTag, pinVersion: true } : {}),
-          ...(typeof size === 'number' ? { size } : {}),
-          ...(sequencer ? { sequencer } : {}),
-        },
-        deadline,
-      );
-      results.push(result);
-      if (result.outcome === 'copied') {
-        emitMetrics(METRICS_NAMESPACE, copiedMetrics(record.s3.bucket.name, result));
-        logger.info('replicated', {
-          key,
-          bytes: result.bytes,
-          parts: result.parts,
-          ms: Date.now() - started,
-        });
+      let result: RecordResult;
+      let sourceBucket = bucket;
+      if (bucket === stateBucket) {
+        if (!key.startsWith(CONTINUATION_PREFIX)) {
+          results.push({
+            key,
+            outcome: 'skipped',
+            reason: `not a continuation (outside ${CONTINUATION_PREFIX})`,
+          });
+          continue;
+        }
+        ({ result, sourceBucket } = await continueCopy({ config, target, stateBucket, key }, deadline));
       } else {
-        logger.info(`not copied: ${result.outcome}`, { key, reason: result.reason });
+        if (!passesFilter(config, key)) {
+          results.push({ key, outcome: 'skipped', reason: 'outside SOURCE_PREFIX/SOURCE_SUFFIX' });
+          continue;
+        }
+        const { eTag, size, sequencer } = record.s3.object;
+        result = await replicateObject(
+          endpointsFor(config, target, bucket),
+          {
+            key,
+            ...(eTag ? { etag: eTag, pinVersion: true } : {}),
+            ...(typeof size === 'number' ? { size } : {}),
+            ...(sequencer ? { sequencer } : {}),
+          },
+          deadline,
+          { suspendable: true },
+        );
+        if (result.continuation) await handOver(stateBucket, result.continuation);
       }
+      results.push(withoutContinuation(result));
+      report(result, sourceBucket, Date.now() - started);
     } catch (err) {
       failures.push(err);
       results.push({ key: key ?? '(none)', outcome: 'failed', reason: errorMessage(err) });
       logger.error('replication failed', { key, error: errorMessage(err) });
       emitMetrics(METRICS_NAMESPACE, [
-        {
-          name: METRIC.failures,
-          value: 1,
-          unit: 'Count',
-          dimensions: { SourceBucket: record.s3?.bucket?.name ?? '' },
-        },
+        { name: METRIC.failures, value: 1, unit: 'Count', dimensions: { SourceBucket: bucket } },
       ]);
     }
   }
   if (failures.length > 0) throw failureOf(failures, results);
   return { records: results };
+}
+
+function endpointsFor(config: ReplicationConfig, target: TargetStore, sourceBucket: string): Endpoints {
+  return {
+    source: { client: s3Client(), bucket: sourceBucket },
+    target: {
+      client: target.client,
+      bucket: config.TARGET_BUCKET,
+      prefix: config.TARGET_PREFIX,
+      endpoint: target.endpoint,
+    },
+    tuning: tuningOf(config),
+  };
+}
+
+/**
+ * One step of a suspended copy, from its continuation object. The object is deleted only once
+ * the step's outcome is settled (and any next continuation written): a step that fails is retried
+ * by Lambda from the same continuation. A continuation already gone was continued by an earlier
+ * delivery of this event. If the target lost the upload, the copy starts again from the source —
+ * unless the target already holds that version (a duplicate delivery completed it).
+ */
+async function continueCopy(
+  step: { config: ReplicationConfig; target: TargetStore; stateBucket: string; key: string },
+  deadline: AbortSignal | undefined,
+): Promise<{ result: RecordResult; sourceBucket: string }> {
+  const state = s3Client();
+  const continuation = await readContinuation(state, step.stateBucket, step.key);
+  if (!continuation) {
+    const result: RecordResult = {
+      key: step.key,
+      outcome: 'skipped',
+      reason: 'continuation already taken up (object gone)',
+    };
+    return { result, sourceBucket: step.stateBucket };
+  }
+  const endpoints = endpointsFor(step.config, step.target, continuation.source.bucket);
+  endpoints.target.bucket = continuation.target.bucket;
+  let result: RecordResult;
+  try {
+    result = await continueReplication(endpoints, continuation, deadline);
+  } catch (err) {
+    if (!isNoSuchUpload(err)) throw err;
+    logger.warn('the target no longer has the multipart upload: copying again from the start', {
+      key: continuation.source.key,
+      uploadId: continuation.uploadId,
+    });
+    const { source, sequencer } = continuation;
+    // The target key is the prefix of the time plus the source key.
+    const prefix = continuation.target.key.slice(0, continuation.target.key.length - source.key.length);
+    result = await replicateObject(
+      { ...endpoints, target: { ...endpoints.target, prefix } },
+      {
+        key: source.key,
+        etag: source.etag,
+        size: source.size,
+        pinVersion: true,
+        ...(sequencer ? { sequencer } : {}),
+      },
+      deadline,
+      { suspendable: true },
+    );
+  }
+  if (result.continuation) await handOver(step.stateBucket, result.continuation);
+  await deleteContinuation(state, step.stateBucket, step.key);
+  return { result, sourceBucket: continuation.source.bucket };
+}
+
+async function handOver(stateBucket: string, continuation: Continuation): Promise<void> {
+  const at = await writeContinuation(s3Client(), stateBucket, continuation);
+  logger.info('copy continues in another invocation', {
+    key: continuation.source.key,
+    partsDone: continuation.parts.length,
+    invocations: continuation.invocations,
+    continuation: at,
+  });
+}
+
+const withoutContinuation = ({ continuation: _, ...result }: RecordResult): RecordResult => result;
+
+function report(result: RecordResult, sourceBucket: string, ms: number): void {
+  const { key } = result;
+  if (result.outcome === 'copied') {
+    emitMetrics(METRICS_NAMESPACE, copiedMetrics(sourceBucket, result));
+    logger.info('replicated', { key, bytes: result.bytes, parts: result.parts, ms });
+  } else if (result.outcome !== 'continued') {
+    logger.info(`not copied: ${result.outcome}`, { key, reason: result.reason });
+  }
 }
 
 /**

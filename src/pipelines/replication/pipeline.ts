@@ -1,9 +1,9 @@
-import { read } from '../../core/grants.js';
+import { read, readWrite, remove } from '../../core/grants.js';
 import { definePipeline } from '../../core/pipeline.js';
 import { bucket, secret } from '../../core/resources.js';
 import { onObjectCreated, onObjectRemoved } from '../../core/triggers.js';
 import { replicationConfig } from './config.js';
-import { DEFAULT_TARGET_SECRET } from './constants.js';
+import { CONTINUATION_PREFIX, DEFAULT_TARGET_SECRET } from './constants.js';
 
 /**
  * Every object created in the source bucket, copied to a bucket on any S3-compatible store
@@ -11,6 +11,9 @@ import { DEFAULT_TARGET_SECRET } from './constants.js';
  * Deletes are replicated only with REPLICATE_DELETES=true: the trigger is declared
  * regardless (triggers are static), and with the setting off `replicateDelete` reports each
  * record as skipped without touching the target.
+ *
+ * The state bucket holds continuations of copies too large for one invocation: each one's
+ * creation invokes `replicate` again, which continues the copy (see handler.ts).
  */
 export default definePipeline({
   name: 'replication',
@@ -19,14 +22,15 @@ export default definePipeline({
   resources: {
     source: bucket({ name: 'tributary-replication-source', env: 'SOURCE_BUCKET', versioned: true }),
     target: secret({ name: DEFAULT_TARGET_SECRET, env: 'TARGET_SECRET' }),
+    state: bucket({ name: 'tributary-replication-state', env: 'STATE_BUCKET' }),
   },
   functions: {
     replicate: {
       description: 'ObjectCreated:* → stream the object to the target bucket (single PUT or multipart)',
       memoryMb: 1024,
       timeoutSeconds: 900,
-      triggers: [onObjectCreated('source')],
-      grants: [read('source'), read('target')],
+      triggers: [onObjectCreated('source'), onObjectCreated('state', { prefix: CONTINUATION_PREFIX })],
+      grants: [read('source'), read('target'), readWrite('state'), remove('state')],
     },
     replicateDelete: {
       description: 'ObjectRemoved:* → delete the copy on the target, when REPLICATE_DELETES=true',

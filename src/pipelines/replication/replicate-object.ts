@@ -1,7 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { withRetry } from '../../core/retry.js';
 import { OBJECT_RETRIES, RETRY_BASE_MS, RETRY_MAX_MS } from './constants.js';
-import { copyObject } from './copy-object.js';
+import type { Continuation } from './continuation.js';
+import { type CopyResult, copyObject, resumeCopy } from './copy-object.js';
 import { DeadlineError, SourceChangedError, SourceGoneError, SupersededError } from './errors.js';
 import { compareSequencers, targetKey } from './event-key.js';
 import { isRetryable, targetProblem } from './s3-errors.js';
@@ -29,6 +30,14 @@ export interface ObjectToReplicate {
   lastModified?: Date;
 }
 
+export interface ReplicateOptions {
+  /**
+   * A multipart copy cut short by `signal` (the invocation's deadline) keeps its upload open and
+   * comes back `continued`, with what the next invocation needs — instead of being aborted.
+   */
+  suspendable?: boolean;
+}
+
 /**
  * Replicates one object, idempotently and in order: skipped when the target already has this
  * version or a newer event's copy; otherwise copied (retried as a whole on transient faults).
@@ -39,6 +48,7 @@ export async function replicateObject(
   endpoints: Endpoints,
   object: ObjectToReplicate,
   signal?: AbortSignal,
+  options: ReplicateOptions = {},
 ): Promise<RecordResult> {
   const { source, target, tuning } = endpoints;
   const key = targetKey(target.prefix, object.key);
@@ -74,35 +84,126 @@ export async function replicateObject(
           ...(object.sequencer ? { sequencer: object.sequencer } : {}),
           tuning,
           ...(signal ? { signal } : {}),
-          beforeComplete: async () => {
-            // A long copy leaves time for a newer event to finish first; don't overwrite it.
-            const now = await headTarget(target.client, target.bucket, key, signal);
-            if (isOlder(object.sequencer, now?.sequencer)) throw new SupersededError(object.key);
-          },
+          beforeComplete: notSuperseded(endpoints, key, object.sequencer, object.key, signal),
+          ...(options.suspendable ? { suspendOnAbort: true } : {}),
         }),
       retry(signal),
     );
-    return {
-      key: object.key,
-      outcome: 'copied',
-      bytes: copied.bytes,
-      parts: copied.parts,
-      ...(copied.sha256 ? { sha256: copied.sha256 } : {}),
-      ...(copied.source.lastModified ? { lastModified: copied.source.lastModified } : {}),
-    };
+    return resultOf(copied, {
+      source: endpoints.source.bucket,
+      target: { bucket: target.bucket, key },
+      sequencer: object.sequencer,
+      invocations: 1,
+      startedAt: new Date(),
+    });
   } catch (err) {
-    if (err instanceof SourceGoneError) return { key: object.key, outcome: 'missing', reason: err.message };
-    if (err instanceof SourceChangedError) {
-      return {
-        key: object.key,
-        outcome: 'skipped',
-        reason: `${err.message}; the newer write's event copies it`,
-      };
-    }
-    if (err instanceof SupersededError) return { key: object.key, outcome: 'skipped', reason: err.message };
-    if (signal?.aborted) throw new DeadlineError(object.key);
-    throw targetProblem(err, target.bucket, target.endpoint) ?? err;
+    return failureOutcome(err, object.key, endpoints, signal);
   }
+}
+
+/**
+ * The next step of a suspended multipart copy (see Continuation): `copied` when it completes,
+ * `continued` again when this invocation's time runs out first (with progress made), `missing` or
+ * `skipped` (upload aborted) when the source version is gone or changed, or a newer event won.
+ * An upload the target no longer has (aborted by a lifecycle rule, say) throws `NoSuchUpload`.
+ */
+export async function continueReplication(
+  endpoints: Endpoints,
+  continuation: Continuation,
+  signal?: AbortSignal,
+): Promise<RecordResult> {
+  const { source, target } = continuation;
+  try {
+    const copied = await resumeCopy({
+      continuation,
+      source: endpoints.source.client,
+      target: endpoints.target.client,
+      tuning: endpoints.tuning,
+      ...(signal ? { signal } : {}),
+      beforeComplete: notSuperseded(endpoints, target.key, continuation.sequencer, source.key, signal),
+    });
+    return resultOf(copied, {
+      source: source.bucket,
+      target,
+      sequencer: continuation.sequencer,
+      invocations: continuation.invocations + 1,
+      startedAt: new Date(continuation.startedAt),
+    });
+  } catch (err) {
+    return failureOutcome(err, source.key, endpoints, signal);
+  }
+}
+
+/** A long copy leaves time for a newer event to finish first; don't overwrite it. */
+const notSuperseded =
+  (
+    endpoints: Endpoints,
+    key: string,
+    sequencer: string | undefined,
+    sourceKey: string,
+    signal?: AbortSignal,
+  ) =>
+  async (): Promise<void> => {
+    const now = await headTarget(endpoints.target.client, endpoints.target.bucket, key, signal);
+    if (isOlder(sequencer, now?.sequencer)) throw new SupersededError(sourceKey);
+  };
+
+function resultOf(
+  copied: CopyResult,
+  step: {
+    source: string;
+    target: Continuation['target'];
+    sequencer: string | undefined;
+    invocations: number;
+    startedAt: Date;
+  },
+): RecordResult {
+  const { source } = copied;
+  if (copied.suspended) {
+    const { uploadId, parts, partSize } = copied.suspended;
+    return {
+      key: source.key,
+      outcome: 'continued',
+      bytes: copied.bytes,
+      parts: parts.length,
+      continuation: {
+        v: 1,
+        source: {
+          bucket: step.source,
+          key: source.key,
+          etag: source.etag,
+          ...(source.versionId ? { versionId: source.versionId } : {}),
+          size: source.size,
+          ...(source.lastModified ? { lastModified: source.lastModified.toISOString() } : {}),
+        },
+        target: step.target,
+        ...(step.sequencer ? { sequencer: step.sequencer } : {}),
+        uploadId,
+        partSize,
+        parts,
+        invocations: step.invocations,
+        startedAt: step.startedAt.toISOString(),
+      },
+    };
+  }
+  return {
+    key: source.key,
+    outcome: 'copied',
+    bytes: copied.bytes,
+    parts: copied.parts,
+    ...(copied.sha256 ? { sha256: copied.sha256 } : {}),
+    ...(source.lastModified ? { lastModified: source.lastModified } : {}),
+  };
+}
+
+function failureOutcome(err: unknown, key: string, endpoints: Endpoints, signal?: AbortSignal): RecordResult {
+  if (err instanceof SourceGoneError) return { key, outcome: 'missing', reason: err.message };
+  if (err instanceof SourceChangedError) {
+    return { key, outcome: 'skipped', reason: `${err.message}; the newer write's event copies it` };
+  }
+  if (err instanceof SupersededError) return { key, outcome: 'skipped', reason: err.message };
+  if (signal?.aborted) throw new DeadlineError(key);
+  throw targetProblem(err, endpoints.target.bucket, endpoints.target.endpoint) ?? err;
 }
 
 function isOlder(sequencer: string | undefined, than: string | undefined): boolean {

@@ -18,6 +18,9 @@ export function isNotFound(err: unknown): boolean {
   return name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchVersion' || statusOf(err) === 404;
 }
 
+/** The multipart upload is gone from the target (completed, or aborted by someone else). */
+export const isNoSuchUpload = (err: unknown): boolean => shape(err).name === 'NoSuchUpload';
+
 /** If-Match did not match: the object changed since the event (or listing) that named it. */
 export function isPreconditionFailed(err: unknown): boolean {
   return shape(err).name === 'PreconditionFailed' || statusOf(err) === 412;

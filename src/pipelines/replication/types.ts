@@ -1,3 +1,5 @@
+import type { Continuation } from './continuation.js';
+
 /** What happened to one S3 event record (or one object of a backfill). */
 export type Outcome =
   /** Copied to the target. */
@@ -9,7 +11,9 @@ export type Outcome =
   /** The source object is gone (deleted before its event was processed): reported, not retried. */
   | 'missing'
   /** Failed; the handler throws after reporting every record so that Lambda retries the event. */
-  | 'failed';
+  | 'failed'
+  /** A multipart copy ran out of invocation time with progress made: another invocation continues it. */
+  | 'continued';
 
 export interface RecordResult {
   key: string;
@@ -22,6 +26,8 @@ export interface RecordResult {
   sha256?: string;
   /** The source's LastModified, for the latency metric. */
   lastModified?: Date;
+  /** `continued` only: what the next invocation needs. */
+  continuation?: Continuation;
 }
 
 export interface ReplicationResult {

@@ -32,7 +32,12 @@ export const everyNth = (n: number): FaultRule => {
  * A tiny HTTP proxy in front of an S3 endpoint. It forwards requests untouched — the Host
  * header too, so SigV4 signatures stay valid — except those the rule turns into S3 errors.
  */
-export async function startFaultProxy(upstream: string, rule: FaultRule): Promise<FaultProxy> {
+export async function startFaultProxy(
+  upstream: string,
+  rule: FaultRule,
+  /** Holds back the upstream's answer to a request this many ms (a slow store). */
+  delayMs: (req: IncomingMessage) => number = () => 0,
+): Promise<FaultProxy> {
   const target = new URL(upstream);
   const stats = { requests: 0, faults: 0, resets: 0 };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -59,8 +64,10 @@ export async function startFaultProxy(upstream: string, rule: FaultRule): Promis
     const forward = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-        upstreamRes.pipe(res);
+        setTimeout(() => {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          upstreamRes.pipe(res);
+        }, delayMs(req));
       },
     );
     forward.on('error', () => res.destroy());

@@ -236,10 +236,11 @@ describe('replicate', () => {
     ).rejects.toThrow();
   });
 
-  it('stops a copy that would outlive the function timeout, aborting its multipart upload', async () => {
-    // Arrange: a 64 MiB object, and 100 ms left once the safety margin is kept
+  it('fails a copy that gets no time at all (for the DLQ), leaving nothing on the target', async () => {
+    // Arrange: a 64 MiB object, and 1 ms left once the safety margin is kept: no part can arrive,
+    // so there is nothing to continue (continuation.e2e.test.ts has the copies that progress)
     const record = await put('deadline/big.bin', randomBytes(64 * MiB));
-    const context = { getRemainingTimeInMillis: () => DEADLINE_MARGIN_MS + 100 };
+    const context = { getRemainingTimeInMillis: () => DEADLINE_MARGIN_MS + 1 };
 
     // Act
     const run = fx.run('replicate', eventOf(record), { context, config: { PART_CONCURRENCY: '1' } });

@@ -19,6 +19,7 @@ import replication from '../../../src/pipelines/replication/pipeline.js';
 export const credentials = { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY };
 export const SOURCE = 'tributary-replication-source';
 export const TARGET = 'replica';
+export const STATE = 'tributary-replication-state';
 export const TARGET_SECRET = 'tributary/replication/target';
 
 export interface Fixture {
@@ -56,6 +57,7 @@ export async function startFixture(): Promise<Fixture> {
   });
   await server.createBucket(SOURCE);
   await server.createBucket(TARGET);
+  await server.createBucket(STATE);
   const client = new S3Client({
     endpoint: server.url,
     region: 'us-east-1',
