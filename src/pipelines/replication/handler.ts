@@ -59,10 +59,11 @@ export async function replicate(event: S3Event, context?: Partial<Context>): Pro
     const started = Date.now();
     const key = safeKey(record);
     const bucket = record.s3?.bucket?.name ?? '';
+    // Metrics count per source bucket; a continuation names its own.
+    let sourceBucket = bucket;
     try {
       if (key === undefined) throw new ReplicationError('event record has no s3.object.key', 'InvalidEvent');
       let result: RecordResult;
-      let sourceBucket = bucket;
       if (bucket === stateBucket) {
         if (!key.startsWith(CONTINUATION_PREFIX)) {
           results.push({
@@ -72,7 +73,13 @@ export async function replicate(event: S3Event, context?: Partial<Context>): Pro
           });
           continue;
         }
-        ({ result, sourceBucket } = await continueCopy({ config, target, stateBucket, key }, deadline));
+        const continuation = await readContinuation(s3Client(), stateBucket, key);
+        if (!continuation) {
+          results.push({ key, outcome: 'skipped', reason: 'continuation already taken up (object gone)' });
+          continue;
+        }
+        sourceBucket = continuation.source.bucket;
+        result = await continueCopy({ config, target, stateBucket, key, continuation }, deadline);
       } else {
         if (!passesFilter(config, key)) {
           results.push({ key, outcome: 'skipped', reason: 'outside SOURCE_PREFIX/SOURCE_SUFFIX' });
@@ -99,7 +106,7 @@ export async function replicate(event: S3Event, context?: Partial<Context>): Pro
       results.push({ key: key ?? '(none)', outcome: 'failed', reason: errorMessage(err) });
       logger.error('replication failed', { key, error: errorMessage(err) });
       emitMetrics(METRICS_NAMESPACE, [
-        { name: METRIC.failures, value: 1, unit: 'Count', dimensions: { SourceBucket: bucket } },
+        { name: METRIC.failures, value: 1, unit: 'Count', dimensions: { SourceBucket: sourceBucket } },
       ]);
     }
   }
@@ -121,26 +128,23 @@ function endpointsFor(config: ReplicationConfig, target: TargetStore, sourceBuck
 }
 
 /**
- * One step of a suspended copy, from its continuation object. The object is deleted only once
- * the step's outcome is settled (and any next continuation written): a step that fails is retried
- * by Lambda from the same continuation. A continuation already gone was continued by an earlier
- * delivery of this event. If the target lost the upload, the copy starts again from the source —
- * unless the target already holds that version (a duplicate delivery completed it).
+ * One step of a suspended copy, from its continuation object, which is deleted only once the
+ * step's outcome is settled (and any next continuation written): a step that fails is retried
+ * by Lambda from the same continuation. If the target lost the upload, the copy starts again
+ * from the source — unless the target already holds that version (a duplicate delivery
+ * completed it).
  */
 async function continueCopy(
-  step: { config: ReplicationConfig; target: TargetStore; stateBucket: string; key: string },
+  step: {
+    config: ReplicationConfig;
+    target: TargetStore;
+    stateBucket: string;
+    key: string;
+    continuation: Continuation;
+  },
   deadline: AbortSignal | undefined,
-): Promise<{ result: RecordResult; sourceBucket: string }> {
-  const state = s3Client();
-  const continuation = await readContinuation(state, step.stateBucket, step.key);
-  if (!continuation) {
-    const result: RecordResult = {
-      key: step.key,
-      outcome: 'skipped',
-      reason: 'continuation already taken up (object gone)',
-    };
-    return { result, sourceBucket: step.stateBucket };
-  }
+): Promise<RecordResult> {
+  const { continuation } = step;
   const endpoints = endpointsFor(step.config, step.target, continuation.source.bucket);
   endpoints.target.bucket = continuation.target.bucket;
   let result: RecordResult;
@@ -169,8 +173,8 @@ async function continueCopy(
     );
   }
   if (result.continuation) await handOver(step.stateBucket, result.continuation);
-  await deleteContinuation(state, step.stateBucket, step.key);
-  return { result, sourceBucket: continuation.source.bucket };
+  await deleteContinuation(s3Client(), step.stateBucket, step.key);
+  return result;
 }
 
 async function handOver(stateBucket: string, continuation: Continuation): Promise<void> {
