@@ -27,7 +27,7 @@ export const replicationConfig = z.object({
   TARGET_BUCKET: bucketName.default(DEFAULT_TARGET_BUCKET),
   /** Prepended to every key on the target (`backup/` → `backup/<source key>`). */
   TARGET_PREFIX: z.string().max(512).default(''),
-  /** Only source keys starting with this are replicated (the declared trigger has no filter). */
+  /** Only source keys starting with this are replicated (the S3 notification's filter, and checked again). */
   SOURCE_PREFIX: z.string().max(1024).default(''),
   /** Only source keys ending with this are replicated. */
   SOURCE_SUFFIX: z.string().max(1024).default(''),

@@ -5,6 +5,12 @@ import { onObjectCreated, onObjectRemoved } from '../../core/triggers.js';
 import { replicationConfig } from './config.js';
 import { CONTINUATION_PREFIX, DEFAULT_TARGET_SECRET } from './constants.js';
 
+/** SOURCE_PREFIX / SOURCE_SUFFIX filter the notifications themselves: other keys invoke nothing. */
+const sourceFilter = {
+  prefix: { configKey: 'SOURCE_PREFIX' },
+  suffix: { configKey: 'SOURCE_SUFFIX' },
+};
+
 /**
  * Every object created in the source bucket, copied to a bucket on any S3-compatible store
  * (Lyve Cloud, MinIO, another AWS account) — streamed, any size, idempotent and in order.
@@ -29,14 +35,17 @@ export default definePipeline({
       description: 'ObjectCreated:* → stream the object to the target bucket (single PUT or multipart)',
       memoryMb: 1024,
       timeoutSeconds: 900,
-      triggers: [onObjectCreated('source'), onObjectCreated('state', { prefix: CONTINUATION_PREFIX })],
+      triggers: [
+        onObjectCreated('source', sourceFilter),
+        onObjectCreated('state', { prefix: CONTINUATION_PREFIX }),
+      ],
       grants: [read('source'), read('target'), readWrite('state'), remove('state')],
     },
     replicateDelete: {
       description: 'ObjectRemoved:* → delete the copy on the target, when REPLICATE_DELETES=true',
       memoryMb: 256,
       timeoutSeconds: 60,
-      triggers: [onObjectRemoved('source')],
+      triggers: [onObjectRemoved('source', sourceFilter)],
       grants: [read('target')],
     },
   },
