@@ -10,7 +10,7 @@ import {
 import { withRetry } from '../../core/retry.js';
 import { PART_RETRIES, RETRY_BASE_MS, RETRY_MAX_MS } from './constants.js';
 import type { Continuation } from './continuation.js';
-import { IntegrityError, SourceChangedError, SourceGoneError } from './errors.js';
+import { IntegrityError, SourceChangedError, SourceGoneError, SupersededError } from './errors.js';
 import { abortUpload, type UploadedPart, uploadMultipart } from './multipart-upload.js';
 import { type SourceObject, sourceObjectFrom, taggingHeader, targetMetadata } from './object-headers.js';
 import { partConcurrencyFor, partSizeFor } from './part-size.js';
@@ -144,8 +144,9 @@ export interface ResumeRequest {
 /**
  * Continues a suspended multipart copy: the source version it pinned, read from the first byte
  * not yet uploaded, into the same open upload — which may be suspended again. Content headers,
- * metadata and tags went with the upload's creation. A source that is gone or changed aborts
- * the upload (SourceGoneError / SourceChangedError); so does any other failure.
+ * metadata and tags went with the upload's creation. A source that is gone or changed, or a
+ * newer copy that won, aborts the upload (SourceGoneError / SourceChangedError /
+ * SupersededError); any other failure leaves it open, so that a retry of this step continues it.
  */
 export async function resumeCopy(request: ResumeRequest): Promise<CopyResult> {
   const { continuation: c, signal } = request;
@@ -191,8 +192,12 @@ export async function resumeCopy(request: ResumeRequest): Promise<CopyResult> {
       concurrency: partConcurrencyFor(c.source.size, c.partSize, request.tuning),
       resume: { uploadId: c.uploadId, parts: c.parts },
       suspendOnAbort: true,
+      keepOnFailure: true,
       ...(signal ? { signal } : {}),
       ...(request.beforeComplete ? { beforeComplete: request.beforeComplete } : {}),
+    }).catch(async (err: unknown) => {
+      if (err instanceof SupersededError) await abort();
+      throw err;
     });
     if (uploaded.kind === 'suspended') {
       const { uploadId, parts, bytes } = uploaded;

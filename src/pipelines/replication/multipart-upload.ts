@@ -36,6 +36,8 @@ export interface MultipartUploadRequest {
    * otherwise the upload is aborted as usual (no chain of invocations that never progress).
    */
   suspendOnAbort?: boolean;
+  /** A failure leaves the upload open (a continued copy: its earlier steps' parts stay for the retry). */
+  keepOnFailure?: boolean;
 }
 
 /** A part on the target: what Complete and the composite ETag check need. */
@@ -186,7 +188,7 @@ export async function uploadMultipart(request: MultipartUploadRequest): Promise<
         };
       }
     }
-    await abortUpload(client, create.Bucket, create.Key, UploadId);
+    if (!request.keepOnFailure) await abortUpload(client, create.Bucket, create.Key, UploadId);
     throw failure ?? err;
   } finally {
     request.signal?.removeEventListener('abort', onOuterAbort);

@@ -114,14 +114,19 @@ export async function continueReplication(
 ): Promise<RecordResult> {
   const { source, target } = continuation;
   try {
-    const copied = await resumeCopy({
-      continuation,
-      source: endpoints.source.client,
-      target: endpoints.target.client,
-      tuning: endpoints.tuning,
-      ...(signal ? { signal } : {}),
-      beforeComplete: notSuperseded(endpoints, target.key, continuation.sequencer, source.key, signal),
-    });
+    // Retried as a step on transient faults: the upload stays open, so a retry continues it.
+    const copied = await withRetry(
+      () =>
+        resumeCopy({
+          continuation,
+          source: endpoints.source.client,
+          target: endpoints.target.client,
+          tuning: endpoints.tuning,
+          ...(signal ? { signal } : {}),
+          beforeComplete: notSuperseded(endpoints, target.key, continuation.sequencer, source.key, signal),
+        }),
+      retry(signal),
+    );
     return resultOf(copied, {
       source: source.bucket,
       target,

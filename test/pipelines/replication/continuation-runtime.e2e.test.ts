@@ -24,13 +24,13 @@ const REPLICA = 'lyve-replica';
 const MiB = 1024 * 1024;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-// The replicate function with an 11 s timeout: after the 10 s safety margin, each invocation
-// has about a second to copy before it hands over to the next one.
+// The replicate function with a 12 s timeout: after the 10 s safety margin, each invocation
+// has about two seconds to copy before it hands over to the next one.
 const shortLived = {
   ...replication,
   functions: {
     ...replication.functions,
-    replicate: { ...replication.functions.replicate, timeoutSeconds: 11 },
+    replicate: { ...replication.functions.replicate, timeoutSeconds: 12 },
   },
 };
 

@@ -18,7 +18,7 @@ import {
   replicateObject,
 } from '../../../src/pipelines/replication/replicate-object.js';
 import type { ReplicationResult } from '../../../src/pipelines/replication/types.js';
-import { startFaultProxy } from './fault-proxy.js';
+import { everyNth, startFaultProxy } from './fault-proxy.js';
 import {
   bodyOf,
   credentials,
@@ -125,6 +125,42 @@ describe('a multipart copy longer than one invocation', () => {
     expect(await uploadsOn(TARGET)).toEqual([]);
   });
 
+  it('continues through a target failing 1 in 4 requests (503, 500, resets), keeping the upload between retries', async () => {
+    // Arrange: a copy suspended after its first part, then a faulty path to the same target
+    const data = randomBytes(31 * MiB);
+    const record = await put('cont/faulty.bin', data);
+    const deadline = new AbortController();
+    const first = endpointsWith(clientFiringAfter('UploadPartCommand', 1, deadline));
+    const object = {
+      key: 'cont/faulty.bin',
+      etag: record.s3.object.eTag,
+      size: data.length,
+      pinVersion: true,
+    };
+    const suspended = await replicateObject(first, object, deadline.signal, { suspendable: true });
+    const proxy = await startFaultProxy(fx.server.url, everyNth(4));
+    const faulty = new S3Client({
+      endpoint: proxy.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials,
+    });
+
+    try {
+      // Act
+      const done = await continueReplication(endpointsWith(faulty), suspended.continuation as Continuation);
+
+      // Assert: faults happened, and still one identical object and no upload left
+      expect(proxy.stats.faults).toBeGreaterThan(0);
+      expect(done).toMatchObject({ outcome: 'copied', bytes: data.length, parts: 7 });
+      expect(sha256(await bodyOf(fx.client, TARGET, 'cont/faulty.bin'))).toBe(sha256(data));
+      expect(await uploadsOn(TARGET)).toEqual([]);
+    } finally {
+      faulty.destroy();
+      await proxy.close();
+    }
+  });
+
   it('aborts the upload and fails for the DLQ when the deadline comes before any part arrived', async () => {
     // Arrange: the deadline fires as soon as the upload is created
     const data = randomBytes(20 * MiB);
@@ -185,7 +221,7 @@ describe('a multipart copy longer than one invocation', () => {
 
 describe('replicate with continuations through the state bucket', () => {
   it('chains invocations through continuation events until the copy is complete, then cleans up', async () => {
-    // Arrange: a slow target (each part answered after 400 ms) and 1.5 s per invocation
+    // Arrange: a slow target (each part answered after 400 ms) and 2 s per invocation
     const proxy = await startFaultProxy(
       fx.server.url,
       () => undefined,
@@ -197,13 +233,13 @@ describe('replicate with continuations through the state bucket', () => {
       lc_endpoint_url: proxy.url,
     };
     const config = { PART_SIZE_MB: '5', PART_CONCURRENCY: '1' };
-    const context = { getRemainingTimeInMillis: () => DEADLINE_MARGIN_MS + 1500 };
+    const context = { getRemainingTimeInMillis: () => DEADLINE_MARGIN_MS + 2000 };
     const data = randomBytes(30 * MiB);
     const record = await put('cont/chained.bin', data);
     const before = (await fx.metrics()).filter((m) => m.name === 'ObjectsReplicated').length;
 
     try {
-      // Act: the object's event, then each continuation's event in turn, each with 1.5 s
+      // Act: the object's event, then each continuation's event in turn, each with 2 s
       const outcomes: string[] = [];
       let event = eventOf(record);
       for (let step = 0; step < 10; step++) {
