@@ -11,7 +11,12 @@ import { withRetry } from '../../core/retry.js';
 import { PART_RETRIES, RETRY_BASE_MS, RETRY_MAX_MS } from './constants.js';
 import type { Continuation } from './continuation.js';
 import { IntegrityError, SourceChangedError, SourceGoneError, SupersededError } from './errors.js';
-import { abortUpload, type UploadedPart, uploadMultipart } from './multipart-upload.js';
+import {
+  abortUpload,
+  type MultipartUploadResult,
+  type UploadedPart,
+  uploadMultipart,
+} from './multipart-upload.js';
 import { type SourceObject, sourceObjectFrom, taggingHeader, targetMetadata } from './object-headers.js';
 import { partConcurrencyFor, partSizeFor } from './part-size.js';
 import { isNotFound, isPreconditionFailed, isRetryable } from './s3-errors.js';
@@ -114,17 +119,7 @@ export async function copyObject(request: CopyRequest): Promise<CopyResult> {
       ...(request.beforeComplete ? { beforeComplete: request.beforeComplete } : {}),
       ...(request.suspendOnAbort ? { suspendOnAbort: true } : {}),
     });
-    if (uploaded.kind === 'suspended') {
-      const { uploadId, parts, bytes } = uploaded;
-      return {
-        source: object,
-        bytes,
-        parts: parts.length,
-        multipart: true,
-        suspended: { uploadId, parts, partSize },
-      };
-    }
-    return { source: object, bytes: uploaded.bytes, parts: uploaded.parts, multipart: true };
+    return multipartResult(object, uploaded, partSize);
   } finally {
     signal?.removeEventListener('abort', cut);
     // A skipped or failed copy must not keep the source connection open.
@@ -199,21 +194,29 @@ export async function resumeCopy(request: ResumeRequest): Promise<CopyResult> {
       if (err instanceof SupersededError) await abort();
       throw err;
     });
-    if (uploaded.kind === 'suspended') {
-      const { uploadId, parts, bytes } = uploaded;
-      return {
-        source: object,
-        bytes,
-        parts: parts.length,
-        multipart: true,
-        suspended: { uploadId, parts, partSize: c.partSize },
-      };
-    }
-    return { source: object, bytes: uploaded.bytes, parts: uploaded.parts, multipart: true };
+    return multipartResult(object, uploaded, c.partSize);
   } finally {
     signal?.removeEventListener('abort', cut);
     body?.destroy();
   }
+}
+
+function multipartResult(
+  object: SourceObject,
+  uploaded: MultipartUploadResult,
+  partSize: number,
+): CopyResult {
+  if (uploaded.kind === 'completed') {
+    return { source: object, bytes: uploaded.bytes, parts: uploaded.parts, multipart: true };
+  }
+  const { uploadId, parts, bytes } = uploaded;
+  return {
+    source: object,
+    bytes,
+    parts: parts.length,
+    multipart: true,
+    suspended: { uploadId, parts, partSize },
+  };
 }
 
 /** GET of the source (pinned to an ETag when given); a missing source is SourceGoneError, a changed one SourceChangedError. */

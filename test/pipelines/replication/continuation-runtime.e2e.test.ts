@@ -1,99 +1,58 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/local/config.js';
-import { type Runtime, startRuntime } from '../../../src/local/runtime.js';
-import { type S3Server, startS3Server } from '../../../src/local/s3/index.js';
+import type { Pipeline } from '../../../src/core/pipeline.js';
+import type { Runtime } from '../../../src/local/runtime.js';
 import replication from '../../../src/pipelines/replication/pipeline.js';
-import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
-import { REPO, until } from '../../local/runtime/helpers.js';
+import { until } from '../../local/runtime/helpers.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
-import { bodyOf, SOURCE, STATE, TARGET_SECRET } from './helpers.js';
+import { bodyOf, SOURCE, STATE } from './helpers.js';
+import { REPLICA, type ReplicationRuntime, startReplicationRuntime } from './runtime-fixture.js';
 
-const LYVE = { accessKeyId: 'lyve-key', secretAccessKey: 'lyve-secret-key' };
-const REPLICA = 'lyve-replica';
 const MiB = 1024 * 1024;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 // The replicate function with a 12 s timeout: after the 10 s safety margin, each invocation
 // has about two seconds to copy before it hands over to the next one.
-const shortLived = {
+const { replicate } = replication.functions;
+if (!replicate) throw new Error('replication declares no replicate function');
+const shortLived: Pipeline = {
   ...replication,
-  functions: {
-    ...replication.functions,
-    replicate: { ...replication.functions.replicate, timeoutSeconds: 12 },
-  },
+  functions: { ...replication.functions, replicate: { ...replicate, timeoutSeconds: 12 } },
 };
 
 describe('a copy longer than one invocation, through the local runtime', () => {
-  let runtime: Runtime;
-  let lyve: S3Server;
-  let slowLyve: FaultProxy;
+  let fx: ReplicationRuntime;
+  let slowLyve: FaultProxy | undefined;
   let source: S3Client;
   let target: S3Client;
-  let dir: string;
+  let runtime: Runtime;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-replication-continue-'));
-    lyve = await startS3Server({ dataDir: path.join(dir, 'lyve'), port: 0, credentials: [LYVE] });
-    await lyve.createBucket(REPLICA);
-    // A slow store: every part is answered 400 ms late.
-    slowLyve = await startFaultProxy(
-      lyve.url,
-      () => undefined,
-      (req) => (req.method === 'PUT' && req.url?.includes('partNumber=') ? 400 : 0),
-    );
-    writeFileSync(
-      path.join(dir, 'tributary.config.json'),
-      JSON.stringify({
-        pipelines: {
-          replication: { config: { TARGET_BUCKET: REPLICA, PART_SIZE_MB: '5', PART_CONCURRENCY: '1' } },
-        },
-        secrets: {
-          [TARGET_SECRET]: {
-            lc_access_key: LYVE.accessKeyId,
-            lc_secret_key: LYVE.secretAccessKey,
-            lc_endpoint_url: slowLyve.url,
-          },
-        },
-      }),
-    );
-    const env = {
-      TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-      ...isolatedRuntimeEnv(path.join(dir, 'state')),
-    };
-    const config = loadConfig({ pipelines: [shortLived], env, cwd: REPO });
-    runtime = await startRuntime({
-      pipelines: [shortLived],
-      config,
-      gateway: false,
-      scheduler: false,
-      pollMs: 50,
+    fx = await startReplicationRuntime({
+      pipeline: shortLived,
+      config: { PART_SIZE_MB: '5', PART_CONCURRENCY: '1' },
+      // A slow store: every part is answered 400 ms late.
+      targetUrl: async (lyveUrl) => {
+        slowLyve = await startFaultProxy(
+          lyveUrl,
+          () => undefined,
+          (req) => (req.method === 'PUT' && req.url?.includes('partNumber=') ? 400 : 0),
+        );
+        return slowLyve.url;
+      },
     });
-    const client = (endpoint: string, credentials: typeof LYVE) =>
-      new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
-    source = client(runtime.endpoints.s3Url, {
-      accessKeyId: config.accessKeyId,
-      secretAccessKey: config.secretAccessKey,
-    });
-    target = client(lyve.url, LYVE);
+    ({ runtime, source, target } = fx);
   });
   afterAll(async () => {
-    await runtime?.close();
-    source?.destroy();
-    target?.destroy();
     await slowLyve?.close();
-    await lyve?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fx?.close();
   });
 
   it('hands the copy over from invocation to invocation until it is complete, byte-identical', async () => {

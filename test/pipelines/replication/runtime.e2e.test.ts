@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -9,73 +6,27 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/local/config.js';
-import { type Runtime, startRuntime } from '../../../src/local/runtime.js';
-import { type S3Server, startS3Server } from '../../../src/local/s3/index.js';
-import replication from '../../../src/pipelines/replication/pipeline.js';
-import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
-import { REPO, runCli, until } from '../../local/runtime/helpers.js';
-import { bodyOf, SOURCE, TARGET_SECRET } from './helpers.js';
-
-// A second embedded endpoint with its own keys stands in for Lyve Cloud.
-const LYVE = { accessKeyId: 'lyve-key', secretAccessKey: 'lyve-secret-key' };
-const REPLICA = 'lyve-replica';
+import type { Runtime } from '../../../src/local/runtime.js';
+import { runCli, until } from '../../local/runtime/helpers.js';
+import { bodyOf, SOURCE } from './helpers.js';
+import { REPLICA, type ReplicationRuntime, startReplicationRuntime } from './runtime-fixture.js';
 
 describe('replication end to end through the local runtime', () => {
+  let fx: ReplicationRuntime;
   let runtime: Runtime;
-  let lyve: S3Server;
   let source: S3Client;
   let target: S3Client;
-  let dir: string;
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-replication-e2e-'));
-    lyve = await startS3Server({ dataDir: path.join(dir, 'lyve'), port: 0, credentials: [LYVE] });
-    await lyve.createBucket(REPLICA);
-    writeFileSync(
-      path.join(dir, 'tributary.config.json'),
-      JSON.stringify({
-        retryBaseDelayMs: 50,
-        pipelines: { replication: { config: { TARGET_BUCKET: REPLICA, TARGET_PREFIX: 'from-local/' } } },
-        secrets: {
-          [TARGET_SECRET]: {
-            lc_access_key: LYVE.accessKeyId,
-            lc_secret_key: LYVE.secretAccessKey,
-            lc_endpoint_url: lyve.url,
-          },
-        },
-      }),
-    );
-    env = {
-      TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-      ...isolatedRuntimeEnv(path.join(dir, 'state')),
-    };
-    const config = loadConfig({ pipelines: [replication], env, cwd: REPO });
-    runtime = await startRuntime({
-      pipelines: [replication],
-      config,
-      gateway: false,
-      scheduler: false,
-      pollMs: 50,
-    });
-    const client = (endpoint: string, credentials: typeof LYVE) =>
-      new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
-    source = client(runtime.endpoints.s3Url, {
-      accessKeyId: config.accessKeyId,
-      secretAccessKey: config.secretAccessKey,
-    });
-    target = client(lyve.url, LYVE);
+    fx = await startReplicationRuntime({ config: { TARGET_PREFIX: 'from-local/' }, retryBaseDelayMs: 50 });
+    ({ runtime, source, target, env } = fx);
   });
   afterAll(async () => {
-    await runtime?.close();
-    source?.destroy();
-    target?.destroy();
-    await lyve?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fx?.close();
   });
 
   const onTarget = (key: string) =>
