@@ -8,7 +8,7 @@ import { buildOverview } from './overview.js';
 import { bucketCharts } from './panels/buckets.js';
 import { csvLoadReports } from './panels/csv-loads.js';
 import { ingestStatus } from './panels/ingest.js';
-import { replicationStatus } from './panels/replication.js';
+import { continuingCopies, replicationStatus } from './panels/replication.js';
 
 /** A client error with its HTTP status; the API answers `{"message": …}`. */
 export class ConsoleHttpError extends Error {
@@ -202,16 +202,17 @@ export function consoleApi(ctx: ConsoleContext): Hono {
     return c.json(bucketCharts(ctx.metrics.read(), ctx.bucketNamespace(), since));
   });
 
-  route('GET', '/replication', (c) => {
+  route('GET', '/replication', async (c) => {
     const id = 'replication.replicate';
-    return c.json(
-      replicationStatus(
-        ctx.metrics.read(),
-        ctx.pending().get(id),
-        ctx.history.aggregates.summary(id),
-        ctx.functions.has(id),
-      ),
+    const status = replicationStatus(
+      ctx.metrics.read(),
+      ctx.pending().get(id),
+      ctx.history.aggregates.summary(id),
+      ctx.functions.has(id),
     );
+    const state = ctx.resourceName('replication', 'state');
+    if (state === undefined) return c.json(status);
+    return c.json({ ...status, continuing: await continuingCopies(ctx.stores().s3, state) });
   });
 
   route('GET', '/csv-loads', async (c) => {

@@ -350,6 +350,15 @@ export const CONSOLE_JS = `(() => {
             'replication per source bucket',
           )
         : el('p', { class: 'muted' }, 'Nothing replicated yet.'),
+      r.continuing && r.continuing.length
+        ? table(
+            ['copy continuing across invocations', 'size', 'done', 'parts', 'invocations', 'started', 'last step'],
+            r.continuing.map((k) =>
+              el('tr', { 'data-continuing': k.source }, el('th', { scope: 'row' }, k.source), el('td', { class: 'n' }, bytes(k.size)), el('td', { class: 'n' }, Math.floor((100 * k.bytesDone) / Math.max(1, k.size)) + ' %'), el('td', { class: 'n' }, num(k.partsDone)), el('td', { class: 'n' }, num(k.invocations)), el('td', {}, time(k.startedAt)), el('td', {}, time(k.updatedAt))),
+            ),
+            'multipart copies handed over from one invocation to the next',
+          )
+        : '',
     );
   }
 

@@ -1,6 +1,9 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { StoredMetric } from '../../core/metrics.js';
-import { METRIC, METRICS_NAMESPACE } from '../../pipelines/replication/constants.js';
+import { CONTINUATION_PREFIX, METRIC, METRICS_NAMESPACE } from '../../pipelines/replication/constants.js';
+import type { Continuation } from '../../pipelines/replication/continuation.js';
 import type { FunctionSummary } from '../aggregates.js';
+import { getJson, listAll } from './s3-json.js';
 
 export interface SourceBucketReplication {
   sourceBucket: string;
@@ -19,6 +22,65 @@ export interface ReplicationStatus {
   /** Events waiting for `replication.replicate`, and how long the oldest has waited. */
   backlog: { queued: number; oldestQueuedAt?: string; oldestAgeMs?: number };
   invocations?: FunctionSummary;
+  /** Multipart copies handed over from one invocation to the next, still under way. */
+  continuing?: ContinuingCopy[];
+}
+
+/** A copy longer than one invocation, as its latest continuation in the state bucket says. */
+export interface ContinuingCopy {
+  source: string;
+  target: string;
+  size: number;
+  bytesDone: number;
+  partsDone: number;
+  invocations: number;
+  startedAt: string;
+  /** When the last step handed over. */
+  updatedAt?: string;
+}
+
+/** The copies under way across invocations: the continuations waiting in the state bucket. */
+export async function continuingCopies(
+  s3: S3Client,
+  stateBucket: string,
+  limit = 50,
+): Promise<ContinuingCopy[]> {
+  const objects = (await listAll(s3, stateBucket, CONTINUATION_PREFIX)).filter((o) =>
+    o.Key?.endsWith('.json'),
+  );
+  objects.sort((a, b) => (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0));
+  const newest = objects.slice(0, limit);
+  const bodies = await Promise.all(newest.map((o) => getJson(s3, stateBucket, o.Key as string)));
+  return bodies.flatMap((body, i) => {
+    if (!isContinuation(body)) return [];
+    const c = body;
+    const updatedAt = newest[i]?.LastModified?.toISOString();
+    return [
+      {
+        source: `${c.source.bucket}/${c.source.key}`,
+        target: `${c.target.bucket}/${c.target.key}`,
+        size: c.source.size,
+        bytesDone: Math.min(c.parts.length * c.partSize, c.source.size),
+        partsDone: c.parts.length,
+        invocations: c.invocations,
+        startedAt: c.startedAt,
+        ...(updatedAt ? { updatedAt } : {}),
+      },
+    ];
+  });
+}
+
+/** Enough of a continuation to show (the replicate function validates it fully). */
+function isContinuation(value: unknown): value is Continuation {
+  const c = value as Partial<Continuation> | undefined;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.source?.key === 'string' &&
+    typeof c.source.size === 'number' &&
+    typeof c.partSize === 'number' &&
+    Array.isArray(c.parts)
+  );
 }
 
 /** Replication's own metrics (emitMetrics → the local history), summed per source bucket. */

@@ -7,6 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContinuingCopy } from '../../../src/console/panels/replication.js';
 import type { Pipeline } from '../../../src/core/pipeline.js';
 import type { Runtime } from '../../../src/local/runtime.js';
 import replication from '../../../src/pipelines/replication/pipeline.js';
@@ -38,6 +39,7 @@ describe('a copy longer than one invocation, through the local runtime', () => {
     fx = await startReplicationRuntime({
       pipeline: shortLived,
       config: { PART_SIZE_MB: '5', PART_CONCURRENCY: '1' },
+      gateway: true,
       // A slow store: every part is answered 400 ms late.
       targetUrl: async (lyveUrl) => {
         slowLyve = await startFaultProxy(
@@ -59,6 +61,7 @@ describe('a copy longer than one invocation, through the local runtime', () => {
     // Arrange: 30 MiB = 6 parts of 5 MiB, each taking over 400 ms on the slow store
     const data = randomBytes(30 * MiB);
     const continuations = new Set<string>();
+    const shown: ContinuingCopy[] = [];
     let watching = true;
     const watch = (async () => {
       while (watching) {
@@ -66,6 +69,8 @@ describe('a copy longer than one invocation, through the local runtime', () => {
           new ListObjectsV2Command({ Bucket: STATE, Prefix: 'continuations/' }),
         );
         for (const o of listed.Contents ?? []) continuations.add(o.Key as string);
+        const status = await fetch(`${runtime.endpoints.httpUrl}/console/api/replication`);
+        shown.push(...(((await status.json()) as { continuing?: ContinuingCopy[] }).continuing ?? []));
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
@@ -86,6 +91,16 @@ describe('a copy longer than one invocation, through the local runtime', () => {
 
     // Assert: it took more than one invocation, and nothing is left behind on either side
     expect(continuations.size).toBeGreaterThan(0);
+    // …and the console showed it under way meanwhile
+    expect(shown[0]).toMatchObject({
+      source: `${SOURCE}/video/long.mp4`,
+      target: `${REPLICA}/video/long.mp4`,
+      size: data.length,
+      partsDone: expect.any(Number),
+      invocations: expect.any(Number),
+    });
+    expect(shown[0]?.bytesDone).toBeGreaterThan(0);
+    expect(shown[0]?.bytesDone).toBeLessThan(data.length);
     expect(cleanedUp).toBe(true);
     expect(head.ETag).toMatch(/-6"$/);
     expect(sha256(await bodyOf(target, REPLICA, 'video/long.mp4'))).toBe(sha256(data));

@@ -36,6 +36,8 @@ export async function startReplicationRuntime(options: {
   pipeline?: Pipeline;
   retryBaseDelayMs?: number;
   targetUrl?: (lyveUrl: string) => Promise<string>;
+  /** Serve the HTTP API and console too. */
+  gateway?: boolean;
 }): Promise<ReplicationRuntime> {
   const pipeline = options.pipeline ?? replication;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-replication-e2e-'));
@@ -64,7 +66,7 @@ export async function startReplicationRuntime(options: {
   const runtime = await startRuntime({
     pipelines: [pipeline],
     config,
-    gateway: false,
+    gateway: options.gateway ?? false,
     scheduler: false,
     pollMs: 50,
   });
