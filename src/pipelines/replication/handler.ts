@@ -1,4 +1,4 @@
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { s3Client } from '../../clients/index.js';
 import { errorMessage } from '../../core/errors.js';
@@ -25,6 +25,7 @@ import {
 } from './continuation.js';
 import { ReplicationError } from './errors.js';
 import { compareSequencers, decodeEventKey, targetKey } from './event-key.js';
+import { abortUpload } from './multipart-upload.js';
 import pipeline from './pipeline.js';
 import { continueReplication, type Endpoints, replicateObject } from './replicate-object.js';
 import { isNoSuchUpload, isRetryable, targetProblem } from './s3-errors.js';
@@ -78,6 +79,7 @@ export async function replicate(event: S3Event, context?: Partial<Context>): Pro
           results.push({ key, outcome: 'skipped', reason: 'continuation already taken up (object gone)' });
           continue;
         }
+        checkBelongs(continuation, key, config);
         sourceBucket = continuation.source.bucket;
         result = await continueCopy({ config, target, stateBucket, key, continuation }, deadline);
       } else {
@@ -97,7 +99,7 @@ export async function replicate(event: S3Event, context?: Partial<Context>): Pro
           deadline,
           { suspendable: true },
         );
-        if (result.continuation) await handOver(stateBucket, result.continuation);
+        if (result.continuation) await handOver(stateBucket, result.continuation, target.client);
       }
       results.push(withoutContinuation(result));
       report(result, sourceBucket, Date.now() - started);
@@ -146,7 +148,6 @@ async function continueCopy(
 ): Promise<RecordResult> {
   const { continuation } = step;
   const endpoints = endpointsFor(step.config, step.target, continuation.source.bucket);
-  endpoints.target.bucket = continuation.target.bucket;
   let result: RecordResult;
   try {
     result = await continueReplication(endpoints, continuation, deadline);
@@ -157,10 +158,8 @@ async function continueCopy(
       uploadId: continuation.uploadId,
     });
     const { source, sequencer } = continuation;
-    // The target key is the prefix of the time plus the source key.
-    const prefix = continuation.target.key.slice(0, continuation.target.key.length - source.key.length);
     result = await replicateObject(
-      { ...endpoints, target: { ...endpoints.target, prefix } },
+      endpoints,
       {
         key: source.key,
         etag: source.etag,
@@ -172,13 +171,32 @@ async function continueCopy(
       { suspendable: true },
     );
   }
-  if (result.continuation) await handOver(step.stateBucket, result.continuation);
+  if (result.continuation) await handOver(step.stateBucket, result.continuation, step.target.client);
   await deleteContinuation(s3Client(), step.stateBucket, step.key);
   return result;
 }
 
-async function handOver(stateBucket: string, continuation: Continuation): Promise<void> {
-  const at = await writeContinuation(s3Client(), stateBucket, continuation);
+/**
+ * A continuation names buckets; only this pipeline's source and its configured target are
+ * taken, so that an object put in the state bucket cannot steer copies elsewhere.
+ */
+function checkBelongs(continuation: Continuation, key: string, config: ReplicationConfig): void {
+  const { source, target } = continuation;
+  const problem =
+    source.bucket !== resourceName(pipeline, 'source')
+      ? `its source bucket "${source.bucket}" is not this pipeline's`
+      : target.bucket !== config.TARGET_BUCKET || target.key !== targetKey(config.TARGET_PREFIX, source.key)
+        ? `its target s3://${target.bucket}/${target.key} is not where TARGET_BUCKET and TARGET_PREFIX put "${source.key}"`
+        : undefined;
+  if (problem) throw new ReplicationError(`continuation ${key} refused: ${problem}`, 'InvalidContinuation');
+}
+
+/** Writes the next continuation; if that fails, the open upload is aborted, not left behind. */
+async function handOver(stateBucket: string, continuation: Continuation, target: S3Client): Promise<void> {
+  const at = await writeContinuation(s3Client(), stateBucket, continuation).catch(async (err: unknown) => {
+    await abortUpload(target, continuation.target.bucket, continuation.target.key, continuation.uploadId);
+    throw err;
+  });
   logger.info('copy continues in another invocation', {
     key: continuation.source.key,
     partsDone: continuation.parts.length,

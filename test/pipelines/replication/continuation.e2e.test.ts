@@ -274,8 +274,8 @@ describe('replicate with continuations through the state bucket', () => {
     }
   });
 
-  it('fails clearly on a continuation that is not one, naming the problem', async () => {
-    // Arrange: two broken continuations and an unrelated object in the state bucket
+  it('fails clearly on a continuation that is not one or points elsewhere, naming the problem', async () => {
+    // Arrange: two broken continuations and an unrelated object in the state bucket (and, below, one naming another target)
     const bodies = {
       'continuations/bad/not-json.json': '{ nope',
       'continuations/bad/no-upload.json': JSON.stringify({ v: 1, source: {}, parts: [] }),
@@ -292,6 +292,26 @@ describe('replicate with continuations through the state bucket', () => {
     );
     await expect(fx.run('replicate', eventFor('continuations/bad/no-upload.json'))).rejects.toThrow(
       /continuations\/bad\/no-upload.json: source.bucket/,
+    );
+    const elsewhere = {
+      v: 1,
+      source: { bucket: SOURCE, key: 'x.bin', etag: 'abc', size: 10 * MiB },
+      target: { bucket: 'someone-elses-bucket', key: 'x.bin' },
+      uploadId: 'u1',
+      partSize: 5 * MiB,
+      parts: [{ PartNumber: 1, ETag: '"e1"', md5: 'AAAAAAAAAAAAAAAAAAAAAA==' }],
+      invocations: 1,
+      startedAt: new Date().toISOString(),
+    };
+    await fx.client.send(
+      new PutObjectCommand({
+        Bucket: STATE,
+        Key: 'continuations/bad/elsewhere.json',
+        Body: JSON.stringify(elsewhere),
+      }),
+    );
+    await expect(fx.run('replicate', eventFor('continuations/bad/elsewhere.json'))).rejects.toThrow(
+      /refused: its target s3:\/\/someone-elses-bucket\/x.bin is not where TARGET_BUCKET and TARGET_PREFIX put "x.bin"/,
     );
     const unrelated = await fx.run<ReplicationResult>('replicate', eventFor('notes/readme.txt'));
     expect(unrelated.records[0]).toMatchObject({
