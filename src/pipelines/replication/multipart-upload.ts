@@ -59,7 +59,8 @@ export type MultipartUploadResult =
  * stays at concurrency × partSize whatever the object's size. Each part carries its
  * Content-MD5 (the store verifies it); each is retried alone, since its bytes are in memory.
  * Any failure aborts the upload, so no parts are left behind to be billed — except a suspension
- * (`suspendOnAbort`), which hands the open upload to the next invocation.
+ * (`suspendOnAbort`), which hands the open upload to the next invocation, and a failure of a
+ * continued copy (`keepOnFailure`), whose retry needs the parts already there.
  */
 export async function uploadMultipart(request: MultipartUploadRequest): Promise<MultipartUploadResult> {
   const { client, create, partSize, concurrency, resume } = request;
