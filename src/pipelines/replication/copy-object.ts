@@ -160,7 +160,8 @@ export async function resumeCopy(request: ResumeRequest): Promise<CopyResult> {
       ...(c.source.versionId ? { VersionId: c.source.versionId } : {}),
     };
     const got = await getSource(ref, range, signal).catch(async (err: unknown) => {
-      await abort();
+      // Only a source that is gone or changed ends the copy; anything else is retried.
+      if (err instanceof SourceGoneError || err instanceof SourceChangedError) await abort();
       throw err;
     });
     body = got.Body as Readable | undefined;

@@ -161,6 +161,54 @@ describe('a multipart copy longer than one invocation', () => {
     }
   });
 
+  it('keeps the upload through a source that fails its ranged GETs for a while (no restart from scratch)', async () => {
+    // Arrange: a copy suspended after its first part; the source then answers 3 ranged GETs with 503
+    const data = randomBytes(21 * MiB);
+    const record = await put('cont/source-hiccup.bin', data);
+    const deadline = new AbortController();
+    const first = endpointsWith(clientFiringAfter('UploadPartCommand', 1, deadline));
+    const object = {
+      key: 'cont/source-hiccup.bin',
+      etag: record.s3.object.eTag,
+      size: data.length,
+      pinVersion: true,
+    };
+    const suspended = await replicateObject(first, object, deadline.signal, { suspendable: true });
+    let failedGets = 0;
+    const proxy = await startFaultProxy(fx.server.url, (req) =>
+      req.method === 'GET' && req.headers.range && failedGets++ < 3
+        ? { status: 503, code: 'SlowDown' }
+        : undefined,
+    );
+    const hiccupingSource = new S3Client({
+      endpoint: proxy.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials,
+    });
+    const creates = new AbortController();
+    const target = clientFiringAfter('CreateMultipartUploadCommand', 1, creates);
+
+    try {
+      // Act
+      const done = await continueReplication(
+        { ...endpointsWith(target), source: { client: hiccupingSource, bucket: SOURCE } },
+        suspended.continuation as Continuation,
+      );
+
+      // Assert: the faults were met, the same upload was completed (no new one), bytes identical
+      expect(failedGets).toBeGreaterThanOrEqual(3);
+      expect(creates.signal.aborted).toBe(false);
+      expect(done).toMatchObject({ outcome: 'copied', bytes: data.length, parts: 5 });
+      expect(sha256(await bodyOf(fx.client, TARGET, 'cont/source-hiccup.bin'))).toBe(sha256(data));
+      expect(await uploadsOn(TARGET)).toEqual([]);
+    } finally {
+      hiccupingSource.destroy();
+      target.destroy();
+      await proxy.close();
+    }
+  });
+
   it('aborts the upload and fails for the DLQ when the deadline comes before any part arrived', async () => {
     // Arrange: the deadline fires as soon as the upload is created
     const data = randomBytes(20 * MiB);
