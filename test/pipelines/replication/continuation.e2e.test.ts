@@ -88,6 +88,17 @@ function endpointsWith(target: S3Client): Endpoints {
 const uploadsOn = async (bucket: string) =>
   (await fx.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
 
+/** `mib` MiB of fresh bytes at `key`, and its copy's first invocation, cut by the deadline once `parts` parts arrived. */
+async function suspendedCopy(key: string, mib: number, parts: number) {
+  const data = randomBytes(mib * MiB);
+  const record = await put(key, data);
+  const deadline = new AbortController();
+  const first = endpointsWith(clientFiringAfter('UploadPartCommand', parts, deadline));
+  const object = { key, etag: record.s3.object.eTag, size: data.length, pinVersion: true };
+  const suspended = await replicateObject(first, object, deadline.signal, { suspendable: true });
+  return { data, object, suspended, continuation: suspended.continuation as Continuation };
+}
+
 describe('a multipart copy longer than one invocation', () => {
   it('suspends at the deadline with its upload open, and the next step completes it byte-identical', async () => {
     // Arrange: 26 MiB in 5 MiB parts (6 parts); the deadline fires once 2 parts are on the target
@@ -127,17 +138,7 @@ describe('a multipart copy longer than one invocation', () => {
 
   it('continues through a target failing 1 in 4 requests (503, 500, resets), keeping the upload between retries', async () => {
     // Arrange: a copy suspended after its first part, then a faulty path to the same target
-    const data = randomBytes(31 * MiB);
-    const record = await put('cont/faulty.bin', data);
-    const deadline = new AbortController();
-    const first = endpointsWith(clientFiringAfter('UploadPartCommand', 1, deadline));
-    const object = {
-      key: 'cont/faulty.bin',
-      etag: record.s3.object.eTag,
-      size: data.length,
-      pinVersion: true,
-    };
-    const suspended = await replicateObject(first, object, deadline.signal, { suspendable: true });
+    const { data, continuation } = await suspendedCopy('cont/faulty.bin', 31, 1);
     const proxy = await startFaultProxy(fx.server.url, everyNth(4));
     const faulty = new S3Client({
       endpoint: proxy.url,
@@ -148,7 +149,7 @@ describe('a multipart copy longer than one invocation', () => {
 
     try {
       // Act
-      const done = await continueReplication(endpointsWith(faulty), suspended.continuation as Continuation);
+      const done = await continueReplication(endpointsWith(faulty), continuation);
 
       // Assert: faults happened, and still one identical object and no upload left
       expect(proxy.stats.faults).toBeGreaterThan(0);
@@ -163,17 +164,7 @@ describe('a multipart copy longer than one invocation', () => {
 
   it('keeps the upload through a source that fails its ranged GETs for a while (no restart from scratch)', async () => {
     // Arrange: a copy suspended after its first part; the source then answers 3 ranged GETs with 503
-    const data = randomBytes(21 * MiB);
-    const record = await put('cont/source-hiccup.bin', data);
-    const deadline = new AbortController();
-    const first = endpointsWith(clientFiringAfter('UploadPartCommand', 1, deadline));
-    const object = {
-      key: 'cont/source-hiccup.bin',
-      etag: record.s3.object.eTag,
-      size: data.length,
-      pinVersion: true,
-    };
-    const suspended = await replicateObject(first, object, deadline.signal, { suspendable: true });
+    const { data, continuation } = await suspendedCopy('cont/source-hiccup.bin', 21, 1);
     let failedGets = 0;
     const proxy = await startFaultProxy(fx.server.url, (req) =>
       req.method === 'GET' && req.headers.range && failedGets++ < 3
@@ -193,7 +184,7 @@ describe('a multipart copy longer than one invocation', () => {
       // Act
       const done = await continueReplication(
         { ...endpointsWith(target), source: { client: hiccupingSource, bucket: SOURCE } },
-        suspended.continuation as Continuation,
+        continuation,
       );
 
       // Assert: the faults were met, the same upload was completed (no new one), bytes identical
@@ -232,13 +223,7 @@ describe('a multipart copy longer than one invocation', () => {
 
   it('starts again from the source when the target lost the upload (aborted by someone else)', async () => {
     // Arrange: a suspended copy whose upload is then aborted on the target
-    const data = randomBytes(20 * MiB);
-    const record = await put('cont/lost.bin', data);
-    const deadline = new AbortController();
-    const first = endpointsWith(clientFiringAfter('UploadPartCommand', 1, deadline));
-    const object = { key: 'cont/lost.bin', etag: record.s3.object.eTag, size: data.length, pinVersion: true };
-    const suspended = await replicateObject(first, object, deadline.signal, { suspendable: true });
-    const continuation = suspended.continuation as Continuation;
+    const { data, continuation } = await suspendedCopy('cont/lost.bin', 20, 1);
     await fx.client.send(
       new AbortMultipartUploadCommand({
         Bucket: TARGET,
