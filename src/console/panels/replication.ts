@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { StoredMetric } from '../../core/metrics.js';
 import { CONTINUATION_PREFIX, METRIC, METRICS_NAMESPACE } from '../../pipelines/replication/constants.js';
-import type { Continuation } from '../../pipelines/replication/continuation.js';
+import { continuedFrom, isContinuation } from '../../pipelines/replication/continuation.js';
 import type { FunctionSummary } from '../aggregates.js';
 import { getJson, listAll } from './s3-json.js';
 
@@ -60,7 +60,7 @@ export async function continuingCopies(
         source: `${c.source.bucket}/${c.source.key}`,
         target: `${c.target.bucket}/${c.target.key}`,
         size: c.source.size,
-        bytesDone: Math.min(c.parts.length * c.partSize, c.source.size),
+        bytesDone: continuedFrom(c),
         partsDone: c.parts.length,
         invocations: c.invocations,
         startedAt: c.startedAt,
@@ -68,19 +68,6 @@ export async function continuingCopies(
       },
     ];
   });
-}
-
-/** Enough of a continuation to show (the replicate function validates it fully). */
-function isContinuation(value: unknown): value is Continuation {
-  const c = value as Partial<Continuation> | undefined;
-  return (
-    typeof c === 'object' &&
-    c !== null &&
-    typeof c.source?.key === 'string' &&
-    typeof c.source.size === 'number' &&
-    typeof c.partSize === 'number' &&
-    Array.isArray(c.parts)
-  );
 }
 
 /** Replication's own metrics (emitMetrics → the local history), summed per source bucket. */

@@ -42,6 +42,13 @@ const schema = z.object({
  */
 export type Continuation = z.infer<typeof schema>;
 
+/** Whether a value is a continuation (what the console lists; `readContinuation` says what is wrong). */
+export const isContinuation = (value: unknown): value is Continuation => schema.safeParse(value).success;
+
+/** The first source byte the parts on the target do not hold yet. */
+export const continuedFrom = (c: Pick<Continuation, 'parts' | 'partSize' | 'source'>): number =>
+  Math.min(c.parts.length * c.partSize, c.source.size);
+
 /** A key per upload and progress: each step's object is new, so its creation is a new event. */
 export function continuationKey(c: Pick<Continuation, 'uploadId' | 'parts' | 'target'>): string {
   const upload = createHash('sha256')

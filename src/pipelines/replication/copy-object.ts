@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { withRetry } from '../../core/retry.js';
 import { PART_RETRIES, RETRY_BASE_MS, RETRY_MAX_MS } from './constants.js';
-import type { Continuation } from './continuation.js';
+import { type Continuation, continuedFrom } from './continuation.js';
 import { IntegrityError, SourceChangedError, SourceGoneError, SupersededError } from './errors.js';
 import {
   abortUpload,
@@ -145,7 +145,7 @@ export interface ResumeRequest {
  */
 export async function resumeCopy(request: ResumeRequest): Promise<CopyResult> {
   const { continuation: c, signal } = request;
-  const offset = Math.min(c.parts.length * c.partSize, c.source.size);
+  const offset = continuedFrom(c);
   const abort = () => abortUpload(request.target, c.target.bucket, c.target.key, c.uploadId);
   let body: Readable | undefined;
   if (offset < c.source.size) {
