@@ -193,6 +193,36 @@ describe('DynamoDB clients against the embedded endpoint', () => {
     expect(check.Item).toBeUndefined();
   });
 
+  it('dynamoDbClient, which caches each command class middleware, still sends every call its own input and checks its grants', async () => {
+    const guard = grants(`dynamodb:PutItem ${table}`, `dynamodb:GetItem ${table}`);
+    const keys = ['c1', 'c2', 'c3', 'c4'];
+
+    const got = await runInScope({ env, guard }, async () => {
+      const client = dynamoDbClient();
+      await Promise.all(
+        keys.map((pk) =>
+          client.send(
+            new PutItemCommand({
+              TableName: table,
+              Item: { pk: { S: pk }, n: { N: '1' }, v: { S: `v-${pk}` } },
+            }),
+          ),
+        ),
+      );
+      return Promise.all(
+        keys.map((pk) =>
+          client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, n: { N: '1' } } })),
+        ),
+      );
+    });
+    const refused = runInScope({ env, guard }, () =>
+      dynamoDbClient().send(new PutItemCommand({ TableName: other, Item: { pk: { S: 'x' } } })),
+    );
+
+    expect(got.map((g) => g.Item?.v?.S)).toEqual(keys.map((pk) => `v-${pk}`));
+    await expect(refused).rejects.toThrow('dynamodb:PutItem on dynamodb:audit');
+  });
+
   it('documentClient round-trips plain objects, drops undefined, keeps big numbers exact', async () => {
     const guard = grants(`dynamodb:PutItem ${table}`, `dynamodb:GetItem ${table}`, `dynamodb:Query ${table}`);
     const big = '123456789012345678901234567890';
