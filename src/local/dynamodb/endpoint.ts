@@ -2,10 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import dynalite from 'dynalite';
 import { Level } from 'level';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
+import { type PutItemAction, withBlindPuts } from './blind-puts.js';
 import { type DynaliteValidations, installFastTypeChecks } from './fast-types.js';
 import { type AuthFailure, verifyRequest } from './sigv4.js';
 import { coalesceStoreIo, type DynaliteStore } from './store-io.js';
@@ -53,12 +53,29 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   return { port: (server.address() as AddressInfo).port, close: () => closeServer(server) };
 }
 
+const requireDynalite = createRequire(import.meta.url);
+
+/**
+ * dynalite's actions capture putItem when they load (BatchWriteItem calls it per PutRequest),
+ * so the blind put replaces the module's export before dynalite itself is loaded.
+ */
+function installBlindPuts(): void {
+  if (requireDynalite.cache[requireDynalite.resolve('dynalite')])
+    throw new Error('dynalite was loaded before its putItem could be wrapped');
+  const path = requireDynalite.resolve('dynalite/actions/putItem.js');
+  const putItem = requireDynalite(path) as PutItemAction;
+  const loaded = requireDynalite.cache[path];
+  if (!loaded) throw new Error(`dynalite's putItem module is not in the require cache: ${path}`);
+  loaded.exports = withBlindPuts(putItem);
+}
+installBlindPuts();
+const dynalite = requireDynalite('dynalite') as typeof import('dynalite').default;
+
 /** dynalite's store module: `dynalite()` calls its `create` by name, which is where the store can be reached. */
-const dynaliteDb = createRequire(import.meta.url)('dynalite/db/index.js') as {
+const dynaliteDb = requireDynalite('dynalite/db/index.js') as {
   create: (options: unknown) => DynaliteStore;
 };
 
-const requireDynalite = createRequire(import.meta.url);
 installFastTypeChecks(requireDynalite('dynalite/validations/index.js') as DynaliteValidations, {
   putItem: (requireDynalite('dynalite/validations/putItem.js') as { types: object }).types,
   batchWriteItem: (requireDynalite('dynalite/validations/batchWriteItem.js') as { types: object }).types,
