@@ -129,7 +129,11 @@ export function createIngestApp(options: AppOptions): Hono<AppEnv> {
       const ids = records.map((r) => r.id);
       return {
         status: 200,
-        body: JSON.stringify({ message: `stored ${ids.length} records`, count: ids.length, ids }),
+        body: JSON.stringify({
+          message: `stored ${ids.length} record${ids.length === 1 ? '' : 's'}`,
+          count: ids.length,
+          ids,
+        }),
       };
     });
   });

@@ -205,13 +205,13 @@ describe('POST /records', () => {
     const body = '{"Id":"nd-1","v":1}\n\n{"Id":"nd-2","v":2.50}\r\n';
     const answer = await post('/records', body, { 'content-type': 'application/x-ndjson' });
     expect(answer.status).toBe(200);
-    expect(answer.json()).toMatchObject({ count: 2, ids: ['nd-1', 'nd-2'] });
+    expect(answer.json()).toEqual({ message: 'stored 2 records', count: 2, ids: ['nd-1', 'nd-2'] });
     expect((await getItem('nd-2'))?.v?.N).toMatch(/^2\.50?$/);
   });
 
   it('accepts a single object', async () => {
     const answer = await post('/records', '{"Id":"single","v":true}');
-    expect(answer.json()).toMatchObject({ count: 1, ids: ['single'] });
+    expect(answer.json()).toEqual({ message: 'stored 1 record', count: 1, ids: ['single'] });
   });
 
   it.each([
