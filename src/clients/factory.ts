@@ -126,7 +126,7 @@ export const DOCUMENT_TRANSLATION: TranslateConfig = {
   unmarshallOptions: { wrapNumbers: unmarshallNumber },
 };
 
-/** DocumentClient over dynamoDbClient(overrides): plain objects in and out, undefined values dropped. */
+/** DocumentClient with dynamoDbClient(overrides)'s settings and guard: plain objects in and out, undefined values dropped. */
 export function documentClient(overrides?: Partial<ClientSettings>): DynamoDBDocumentClient {
   const settings = resolveSettings('dynamodb', overrides);
   // Its own base, without the middleware cache (see CACHE_MIDDLEWARE). The DocumentClient
