@@ -6,6 +6,7 @@ import { isTributaryError } from '../core/errors.js';
 import { register as registerCloudCommands } from './commands/cloud.js';
 import { devCommand } from './commands/dev.js';
 import { dlqDiscard, dlqList, dlqRedrive } from './commands/dlq.js';
+import { register as registerIngestCommands } from './commands/ingest.js';
 import { HandlerFailedError, invokeCommand } from './commands/invoke.js';
 import { register as registerLoadCommands } from './commands/load.js';
 import { register as registerMetricsCommands } from './commands/metrics.js';
@@ -68,6 +69,7 @@ export function buildProgram(): Command {
     });
 
   registerSummaryCommands(program);
+  registerIngestCommands(program);
   registerMetricsCommands(program);
   registerLoadCommands(program);
   registerReplicateCommands(program);

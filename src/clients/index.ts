@@ -9,7 +9,19 @@ export {
   unmarshallNumber,
 } from './factory.js';
 export { ACCESS_GUARD_MIDDLEWARE, type AccessCheck, accessChecks, addAccessGuard } from './guard.js';
-export { clearSecretCache, readSecret, SECRET_TTL_MS, SECRETS_FILE_VARIABLE } from './secrets.js';
+export {
+  ensureLocalDefault,
+  type LocalDefault,
+  localDefaultPath,
+  readSecretOrLocalDefault,
+} from './local-default.js';
+export {
+  clearSecretCache,
+  MissingSecretError,
+  readSecret,
+  SECRET_TTL_MS,
+  SECRETS_FILE_VARIABLE,
+} from './secrets.js';
 export {
   type ChecksumMode,
   type ClientSettings,

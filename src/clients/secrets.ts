@@ -12,6 +12,9 @@ export const SECRET_TTL_MS = 5 * 60_000;
 
 type Secret = Record<string, string>;
 
+/** The named secret does not exist (as opposed to existing and being unreadable or malformed). */
+export class MissingSecretError extends ConfigError {}
+
 // Promises, so concurrent first reads of one secret make one request. Values never leave
 // this module except to the caller: no logging, and errors name the secret, never content.
 const cache = new Map<string, { expires: number; value: Promise<Secret> }>();
@@ -70,7 +73,7 @@ async function fromFile(file: string, name: string): Promise<Secret> {
     throw new ConfigError(`${SECRETS_FILE_VARIABLE} ${file} must hold a JSON object: secret name → object`);
   }
   if (!Object.hasOwn(secrets, name)) {
-    throw new ConfigError(`secret "${name}" is not in ${SECRETS_FILE_VARIABLE} ${file}`);
+    throw new MissingSecretError(`secret "${name}" is not in ${SECRETS_FILE_VARIABLE} ${file}`);
   }
   const value = secrets[name];
   // Secrets Manager holds a string; the file may hold the object itself or that string.
@@ -85,7 +88,7 @@ async function fromSecretsManager(name: string): Promise<Secret> {
     ));
   } catch (err) {
     if (err instanceof ResourceNotFoundException) {
-      throw new ConfigError(`secret "${name}" does not exist in Secrets Manager`);
+      throw new MissingSecretError(`secret "${name}" does not exist in Secrets Manager`);
     }
     throw err;
   }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { ensureLocalDefault, localDefaultPath } from '../../clients/index.js';
 import { UsageError } from '../../core/errors.js';
 import { loadConfig } from '../../local/config.js';
-import { devUsersPath, ensureDevUsers } from '../../pipelines/telemetry/dev-users.js';
+import { DEV_USERS } from '../../pipelines/telemetry/dev-users.js';
 import type { PruneEvent } from '../../pipelines/telemetry/handler.js';
 import { hashPassword } from '../../pipelines/telemetry/passwords.js';
 import type { PruneResult } from '../../pipelines/telemetry/prune.js';
@@ -43,9 +44,9 @@ export function register(program: Command): void {
     .description("print the local runtime's generated users (used when no users secret is configured)")
     .action(async () => {
       const config = loadConfig({ pipelines: await loadPipelines() });
-      const users = ensureDevUsers(config.stateDir);
+      const { users } = ensureLocalDefault(config.stateDir, DEV_USERS);
       for (const u of users) process.stdout.write(`${u.name}\t${u.role}\t${u.password}\n`);
-      process.stderr.write(`(from ${devUsersPath(config.stateDir)})\n`);
+      process.stderr.write(`(from ${localDefaultPath(config.stateDir, DEV_USERS)})\n`);
     });
 }
 

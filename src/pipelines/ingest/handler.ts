@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEventV2, Context, ScheduledEvent } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
-import { dynamoDbClient, readSecret, s3Client } from '../../clients/index.js';
+import { dynamoDbClient, readSecretOrLocalDefault, s3Client } from '../../clients/index.js';
 import { UsageError } from '../../core/errors.js';
 import { currentEnv, type Env } from '../../core/invocation.js';
 import { createLogger } from '../../core/logger.js';
@@ -13,6 +13,7 @@ import { readConfig, resourceName } from '../../core/pipeline.js';
 import { createIngestApp, type IngestServices } from './app.js';
 import { type Credentials, parseCredentials } from './auth.js';
 import type { IngestConfig } from './config.js';
+import { DEV_KEY, devKeySecret } from './dev-key.js';
 import { withRoutePath } from './http-path.js';
 import pipeline from './pipeline.js';
 import { runWeeklySummary, summaryKeys } from './summary.js';
@@ -32,9 +33,10 @@ function configOf(env: Env): IngestConfig {
 }
 
 // readSecret caches the secret; this keeps the parsed (hashed) form of the last one seen.
+// Locally, an auth secret that is not configured falls back to a generated dev key.
 let lastCredentials: { text: string; credentials: Credentials } | undefined;
 async function credentialsOf(env: Env): Promise<Credentials> {
-  const secret = await readSecret(resourceName(pipeline, 'auth', env));
+  const secret = await readSecretOrLocalDefault(resourceName(pipeline, 'auth', env), DEV_KEY, devKeySecret);
   const text = JSON.stringify(secret);
   if (lastCredentials?.text !== text) lastCredentials = { text, credentials: parseCredentials(secret) };
   return lastCredentials.credentials;

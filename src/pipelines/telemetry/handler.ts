@@ -3,11 +3,15 @@
  * `hono/aws-lambda` (API Gateway HTTP API, payload 2.0) on AWS and through the local
  * runtime's gateway; `indexUpload` records uploaded files in the run index.
  */
-import path from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, S3Event } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { getQueryParam } from 'hono/utils/url';
-import { documentClient, readSecret, SECRETS_FILE_VARIABLE, s3Client } from '../../clients/index.js';
+import {
+  documentClient,
+  readSecretOrLocalDefault,
+  SECRETS_FILE_VARIABLE,
+  s3Client,
+} from '../../clients/index.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
 import { currentEnv, type Env } from '../../core/invocation.js';
 import { createLogger } from '../../core/logger.js';
@@ -16,7 +20,7 @@ import { createTelemetryApi, type TelemetryServices } from './app.js';
 import { splitPath } from './base-path.js';
 import type { TelemetryConfig } from './config.js';
 import { BASE_PATH_HEADER } from './constants.js';
-import { devUsersSecret, ensureDevUsers } from './dev-users.js';
+import { DEV_USERS, devUsersSecret } from './dev-users.js';
 import pipeline from './pipeline.js';
 import { UrlSigner } from './presign.js';
 import { type PruneResult, pruneRuns } from './prune.js';
@@ -47,7 +51,8 @@ let lastUsers: { name: string; secret: Record<string, unknown>; users: UserTable
 async function usersOf(env: Env, config: TelemetryConfig): Promise<UserTable> {
   if (config.USERS) return usersFromConfig(config.USERS);
   const name = resourceName(pipeline, 'users', env);
-  const secret = await readUsersSecret(env, name);
+  // Locally, a users secret that is not configured falls back to generated dev users.
+  const secret = await readSecretOrLocalDefault(name, DEV_USERS, devUsersSecret);
   if (lastUsers?.name !== name || !sameEntries(lastUsers.secret, secret))
     lastUsers = { name, secret, users: parseUsers(secret, name) };
   return lastUsers.users;
@@ -76,22 +81,6 @@ function parseUsersConfig(text: string): Record<string, unknown> {
     // reported below, without echoing the value
   }
   throw new ConfigError('config USERS must be a JSON object: {"<user>": "<roles>:<scrypt hash>"}');
-}
-
-/**
- * Locally, a users secret that is not configured falls back to generated dev users (kept in
- * the state dir; `tributary telemetry dev-credentials` prints them). On AWS it is an error.
- */
-let devSecret: Promise<Record<string, string>> | undefined;
-async function readUsersSecret(env: Env, name: string): Promise<Record<string, unknown>> {
-  try {
-    return await readSecret(name);
-  } catch (err) {
-    const file = env[SECRETS_FILE_VARIABLE];
-    if (!file || !(err instanceof ConfigError) || !err.message.includes('is not in')) throw err;
-    devSecret ??= devUsersSecret(ensureDevUsers(path.dirname(file)));
-    return devSecret;
-  }
 }
 
 // One set per environment: clients, signer and index are reused across requests (as on a
