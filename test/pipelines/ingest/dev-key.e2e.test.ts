@@ -1,39 +1,22 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/local/config.js';
-import { type Runtime, startRuntime } from '../../../src/local/runtime.js';
-import ingest from '../../../src/pipelines/ingest/pipeline.js';
-import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
-import { REPO, runCli } from '../../local/runtime/helpers.js';
+import { runCli } from '../../local/runtime/helpers.js';
+import { type IngestRuntime, startIngestRuntime } from './helpers.js';
 
 /** `npm start` with no setup: no auth secret configured, so the runtime generates a dev key. */
 describe('ingest with no auth secret configured (the local dev key)', () => {
-  let dir: string;
+  let t: IngestRuntime;
   let env: Record<string, string>;
-  let runtime: Runtime;
   let base: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-ingest-devkey-'));
-    writeFileSync(path.join(dir, 'tributary.config.json'), '{}');
-    env = {
-      TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-      ...isolatedRuntimeEnv(path.join(dir, 'state')),
-      TRIBUTARY_PIPELINES: '',
-    };
-    runtime = await startRuntime({
-      pipelines: [ingest],
-      config: loadConfig({ pipelines: [ingest], env, cwd: REPO }),
-      scheduler: false,
-    });
-    base = `${runtime.endpoints.httpUrl}/ingest`;
+    t = await startIngestRuntime({});
+    ({ env, base } = t);
   });
 
   afterAll(async () => {
-    await runtime?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await t?.close();
   });
 
   const post = (key?: string) =>

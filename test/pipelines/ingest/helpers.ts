@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { runInScope } from '../../../src/core/invocation.js';
+import { loadConfig } from '../../../src/local/config.js';
+import { type Runtime, startRuntime } from '../../../src/local/runtime.js';
+import ingest from '../../../src/pipelines/ingest/pipeline.js';
+import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
+import { REPO } from '../../local/runtime/helpers.js';
 
 export const API_KEY = 'test-key-0123456789';
 export const USER = 'alice';
@@ -98,4 +106,44 @@ export async function invoke(api: ApiHandler, env: Record<string, string>, call:
     ? Buffer.from(result.body ?? '', 'base64').toString()
     : (result.body ?? '');
   return { status: Number(result.statusCode), headers, body, json: () => JSON.parse(body) };
+}
+
+/** The ingest pipeline in a local runtime of its own, as `tributary dev` runs it. */
+export interface IngestRuntime {
+  /** The temp dir holding the config file and the state; removed by close(). */
+  dir: string;
+  /** The env the runtime was configured from (for the CLI against the same state dir). */
+  env: Record<string, string>;
+  runtime: Runtime;
+  /** `http://127.0.0.1:<port>/ingest` */
+  base: string;
+  close(): Promise<void>;
+}
+
+/** A temp dir with `configFile` as tributary.config.json, state under it, ports chosen by the OS. */
+export async function startIngestRuntime(configFile: object, environments?: number): Promise<IngestRuntime> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-ingest-'));
+  writeFileSync(path.join(dir, 'tributary.config.json'), JSON.stringify(configFile));
+  const env = {
+    TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
+    ...isolatedRuntimeEnv(path.join(dir, 'state')),
+    // The CLI loads the real registry, where ingest is registered.
+    TRIBUTARY_PIPELINES: '',
+  };
+  const config = loadConfig({ pipelines: [ingest], env, cwd: REPO });
+  const runtime = await startRuntime({
+    pipelines: [ingest],
+    config: environments === undefined ? config : { ...config, environments },
+    scheduler: false,
+  });
+  return {
+    dir,
+    env,
+    runtime,
+    base: `${runtime.endpoints.httpUrl}/ingest`,
+    async close() {
+      await runtime.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

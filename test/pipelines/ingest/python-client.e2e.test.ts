@@ -1,13 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/local/config.js';
-import { type Runtime, startRuntime } from '../../../src/local/runtime.js';
 import ingest from '../../../src/pipelines/ingest/pipeline.js';
-import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
-import { REPO } from '../../local/runtime/helpers.js';
+import { type IngestRuntime, startIngestRuntime } from './helpers.js';
 
 /** Debian's python3 with python3-requests: what clients of the sample's API are written with. */
 const PYTHON = '/usr/bin/python3';
@@ -37,35 +32,23 @@ function runClient(base: string): Promise<Seen> {
 }
 
 describe('a Python requests client against the ingest API in the local runtime', () => {
-  let dir: string;
-  let runtime: Runtime;
+  let t: IngestRuntime;
   let seen: Seen;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-ingest-py-'));
-    writeFileSync(
-      path.join(dir, 'tributary.config.json'),
-      JSON.stringify({
+    // As `tributary dev` runs it: the API in an execution environment (worker thread).
+    t = await startIngestRuntime(
+      {
         pipelines: { ingest: { config: { MAX_BODY_BYTES: '65536' } } },
         secrets: { [ingest.resources.auth.name]: { 'apikey:py': KEY, [`user:${USER}`]: PASSWORD } },
-      }),
+      },
+      1,
     );
-    const env = {
-      TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-      ...isolatedRuntimeEnv(path.join(dir, 'state')),
-    };
-    // As `tributary dev` runs it: the API in an execution environment (worker thread).
-    runtime = await startRuntime({
-      pipelines: [ingest],
-      config: { ...loadConfig({ pipelines: [ingest], env, cwd: REPO }), environments: 1 },
-      scheduler: false,
-    });
-    seen = await runClient(`${runtime.endpoints.httpUrl}/ingest`);
+    seen = await runClient(t.base);
   }, 90_000);
 
   afterAll(async () => {
-    await runtime?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await t?.close();
   });
 
   it("gets the sample's answer to POST /post, and its number back exactly as written", () => {

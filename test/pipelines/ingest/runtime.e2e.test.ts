@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -8,11 +7,12 @@ import { loadConfig } from '../../../src/local/config.js';
 import { type Runtime, startRuntime } from '../../../src/local/runtime.js';
 import type { SummaryResult } from '../../../src/pipelines/ingest/handler.js';
 import ingest from '../../../src/pipelines/ingest/pipeline.js';
-import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
 import { REPO, runCli } from '../../local/runtime/helpers.js';
+import { type IngestRuntime, startIngestRuntime } from './helpers.js';
 
 /** The pipeline as users run it: the local runtime's HTTP gateway, grants enforced, secrets from config. */
 describe('ingest in the local runtime', () => {
+  let t: IngestRuntime;
   let dir: string;
   let runtime: Runtime;
   let env: Record<string, string>;
@@ -20,31 +20,15 @@ describe('ingest in the local runtime', () => {
   const KEY = 'e2e-key-0123456789';
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-ingest-'));
-    writeFileSync(
-      path.join(dir, 'tributary.config.json'),
-      JSON.stringify({
-        pipelines: { ingest: { config: { MAX_RECORDS_PER_REQUEST: '50' } } },
-        secrets: { [ingest.resources.auth.name]: { 'apikey:e2e': KEY } },
-      }),
-    );
-    env = {
-      TRIBUTARY_CONFIG: path.join(dir, 'tributary.config.json'),
-      ...isolatedRuntimeEnv(path.join(dir, 'state')),
-      // The CLI loads the real registry, where ingest is registered.
-      TRIBUTARY_PIPELINES: '',
-    };
-    runtime = await startRuntime({
-      pipelines: [ingest],
-      config: loadConfig({ pipelines: [ingest], env, cwd: REPO }),
-      scheduler: false,
+    t = await startIngestRuntime({
+      pipelines: { ingest: { config: { MAX_RECORDS_PER_REQUEST: '50' } } },
+      secrets: { [ingest.resources.auth.name]: { 'apikey:e2e': KEY } },
     });
-    base = `${runtime.endpoints.httpUrl}/ingest`;
+    ({ dir, runtime, env, base } = t);
   });
 
   afterAll(async () => {
-    await runtime?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await t?.close();
   });
 
   const send = (route: string, init: RequestInit = {}) =>
