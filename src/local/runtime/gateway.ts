@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { type Context, Hono } from 'hono';
 import { fromResultV2, matchRoute, parseRoute, type Route, sortRoutes, toEventV2 } from './apigw.js';
 import { EnvironmentCrashedError, type EnvironmentPool } from './environments.js';
 import type { InvocationEvents } from './events.js';
 import { LOCAL_ACCOUNT_ID, type LocalFunction } from './functions.js';
 import { invokeFunction } from './invoke.js';
+import { readBody, TOO_LARGE } from './request-body.js';
 
 /** API Gateway's payload limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -63,20 +63,12 @@ export function createGateway(options: GatewayOptions): Hono {
   );
   options.routes?.(app);
 
-  const bodyLimited = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json({ message: 'Request Entity Too Large' }, 413),
-  });
-  // GET and HEAD carry no body (serveRoute does not read one): asking the request for its
-  // body stream would build a full fetch Request for nothing.
-  const limit: MiddlewareHandler = (c, next) =>
-    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : bodyLimited(c, next);
   for (const [name, mounted] of byPipeline) {
     const sorted = sortRoutes(mounted.map((m) => m.route));
     const fnOf = new Map(mounted.map((m) => [m.route, m.fn]));
     const handle = (c: Context) => serveRoute(c, name, sorted, fnOf, options);
-    app.all(`/${name}`, limit, handle);
-    app.all(`/${name}/*`, limit, handle);
+    app.all(`/${name}`, handle);
+    app.all(`/${name}/*`, handle);
   }
 
   app.notFound((c) => c.json({ message: 'Not Found' }, 404));
@@ -94,14 +86,17 @@ async function serveRoute(
   fnOf: Map<Route, LocalFunction>,
   options: GatewayOptions,
 ): Promise<Response> {
+  const method = c.req.method.toUpperCase();
+  // GET and HEAD carry no body: only other methods are read (and limited).
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(c, MAX_BODY_BYTES);
+  // What is left of the body is not read: close the connection after the answer.
+  if (body === TOO_LARGE)
+    return c.json({ message: 'Request Entity Too Large' }, 413, { connection: 'close' });
   const url = new URL(c.req.url);
   const path = url.pathname.slice(pipeline.length + 1) || '/';
-  const method = c.req.method.toUpperCase();
   const match = matchRoute(routes, method, path);
   if (!match) return c.json({ message: 'Not Found' }, 404);
   const fn = fnOf.get(match.route) as LocalFunction;
-  const hasBody = method !== 'GET' && method !== 'HEAD';
-  const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
   const requestId = randomUUID();
   const event = toEventV2({
     method,

@@ -1,4 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -200,6 +201,56 @@ describe('local runtime, end to end through the real endpoints', () => {
     });
 
     expect(response.status).toBe(413);
+  });
+
+  /** A POST with a chunked body (no Content-Length): what streaming clients send. */
+  function postChunked(url: string, chunks: number, chunkBytes: number) {
+    return new Promise<{ status: number; body: string; closed: boolean }>((resolve, reject) => {
+      const request = httpRequest(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      request.on('response', (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body,
+            closed: response.headers.connection === 'close',
+          }),
+        );
+      });
+      request.on('error', reject);
+      const chunk = Buffer.alloc(chunkBytes, 'a');
+      let sent = 0;
+      const write = () => {
+        while (sent < chunks) {
+          sent++;
+          if (!request.write(chunk)) return void request.once('drain', write);
+        }
+        request.end();
+      };
+      write();
+    });
+  }
+
+  it('takes a chunked body within 10 MB whole, and refuses a longer one with 413 (not a reset)', async () => {
+    const echo = `${runtime.endpoints.httpUrl}/fixture-api/echo`;
+    const within = await postChunked(echo, 10, 64 * 1024);
+    const over = await postChunked(echo, 11, 1024 * 1024);
+    const { event } = JSON.parse(within.body) as { event: APIGatewayProxyEventV2 };
+
+    expect(within.status).toBe(201);
+    expect(Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8')).toEqual(
+      Buffer.alloc(10 * 64 * 1024, 'a'),
+    );
+    expect(over.status).toBe(413);
+    expect(JSON.parse(over.body)).toEqual({ message: 'Request Entity Too Large' });
+    expect(over.closed).toBe(true);
   });
 });
 
