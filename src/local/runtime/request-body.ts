@@ -26,6 +26,8 @@ export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array
  * discarded as it arrives rather than the request destroyed, so the 413 still reaches the client.
  */
 function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Uint8Array | typeof TOO_LARGE> {
+  // Would wait forever for an 'end' that has passed: fail instead (nothing reads it before us).
+  if (incoming.readableEnded) return Promise.reject(new Error('the request body was already read'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
