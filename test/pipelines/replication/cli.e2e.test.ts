@@ -7,7 +7,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliInProcess } from '../../helpers/cli.js';
 import { isolatedRuntimeEnv } from '../../helpers/runtime-env.js';
-import { bodyOf, credentials, type Fixture, SOURCE, startFixture, TARGET } from './helpers.js';
+import { bodyOf, credentials, type Fixture, SOURCE, startFixture, TARGET, targetVia } from './helpers.js';
 
 const run = promisify(execFile);
 const MAIN = path.resolve('src/cli/main.ts');
@@ -20,14 +20,7 @@ beforeAll(async () => {
   fx = await startFixture();
   Object.assign(process.env, childEnv(), { LOG_LEVEL: 'ERROR' });
   secretFile = path.join(fx.dir, 'target.json');
-  await writeFile(
-    secretFile,
-    JSON.stringify({
-      lc_access_key: credentials.accessKeyId,
-      lc_secret_key: credentials.secretAccessKey,
-      lc_endpoint_url: fx.server.url,
-    }),
-  );
+  await writeFile(secretFile, JSON.stringify(targetVia(fx.server.url)));
   for (let i = 0; i < 12; i++) {
     await fx.client.send(new PutObjectCommand({ Bucket: SOURCE, Key: `cli/obj ${i}`, Body: `body ${i}` }));
   }

@@ -29,6 +29,7 @@ import {
   STATE,
   startFixture,
   TARGET,
+  targetVia,
 } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -260,11 +261,7 @@ describe('replicate with continuations through the state bucket', () => {
       () => undefined,
       (req) => (req.method === 'PUT' && req.url?.includes('partNumber=') ? 400 : 0),
     );
-    const target = {
-      lc_access_key: credentials.accessKeyId,
-      lc_secret_key: credentials.secretAccessKey,
-      lc_endpoint_url: proxy.url,
-    };
+    const target = targetVia(proxy.url);
     const config = { PART_SIZE_MB: '5', PART_CONCURRENCY: '1' };
     const context = { getRemainingTimeInMillis: () => DEADLINE_MARGIN_MS + 2000 };
     const data = randomBytes(30 * MiB);

@@ -6,13 +6,13 @@ import type { ReplicationResult } from '../../../src/pipelines/replication/types
 import { everyNth, startFaultProxy } from './fault-proxy.js';
 import {
   bodyOf,
-  credentials,
   eventOf,
   type Fixture,
   lastEventFor,
   SOURCE,
   startFixture,
   TARGET,
+  targetVia,
 } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -23,12 +23,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fx.stop();
-});
-
-const targetVia = (url: string) => ({
-  lc_access_key: credentials.accessKeyId,
-  lc_secret_key: credentials.secretAccessKey,
-  lc_endpoint_url: url,
 });
 
 describe('replicate against a faulty target', () => {

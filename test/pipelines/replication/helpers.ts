@@ -35,6 +35,13 @@ export interface Fixture {
   stop(): Promise<void>;
 }
 
+/** The target secret for a store at `url` holding the fixture's buckets (the embedded one, or a proxy in front of it). */
+export const targetVia = (url: string) => ({
+  lc_access_key: credentials.accessKeyId,
+  lc_secret_key: credentials.secretAccessKey,
+  lc_endpoint_url: url,
+});
+
 export interface RunOptions {
   config?: Record<string, string>;
   /** The target secret; null = none configured. */
@@ -77,14 +84,7 @@ export async function startFixture(): Promise<Fixture> {
       resources: {},
       config: { TARGET_BUCKET: TARGET, ...options.config },
     };
-    const target =
-      options.target === undefined
-        ? {
-            lc_access_key: credentials.accessKeyId,
-            lc_secret_key: credentials.secretAccessKey,
-            lc_endpoint_url: server.url,
-          }
-        : options.target;
+    const target = options.target === undefined ? targetVia(server.url) : options.target;
     config.secrets = target === null ? {} : { [TARGET_SECRET]: target };
     const paths = prepareStateDir(stateDir, config.secrets);
     clearSecretCache();
