@@ -68,9 +68,7 @@ export async function copyObject(request: CopyRequest): Promise<CopyResult> {
   const { source, target, tuning, signal } = request;
   const got = await getSource(source, {}, signal);
   const body = got.Body as Readable | undefined;
-  // The GET went without the signal (see sendOptions), so a stop cuts its body here instead.
-  const cut = () => body?.destroy(signal?.reason);
-  signal?.addEventListener('abort', cut, { once: true });
+  const release = cutOnAbort(body, signal);
   try {
     const object = sourceObjectFrom(source.key, got);
     const tags = object.tagCount > 0 ? await sourceTags(source, object.versionId, signal) : [];
@@ -121,9 +119,7 @@ export async function copyObject(request: CopyRequest): Promise<CopyResult> {
     });
     return multipartResult(object, uploaded, partSize);
   } finally {
-    signal?.removeEventListener('abort', cut);
-    // A skipped or failed copy must not keep the source connection open.
-    body?.destroy();
+    release();
   }
 }
 
@@ -166,8 +162,7 @@ export async function resumeCopy(request: ResumeRequest): Promise<CopyResult> {
     });
     body = got.Body as Readable | undefined;
   }
-  const cut = () => body?.destroy(signal?.reason);
-  signal?.addEventListener('abort', cut, { once: true });
+  const release = cutOnAbort(body, signal);
   try {
     const object: SourceObject = {
       key: c.source.key,
@@ -197,9 +192,22 @@ export async function resumeCopy(request: ResumeRequest): Promise<CopyResult> {
     });
     return multipartResult(object, uploaded, c.partSize);
   } finally {
+    release();
+  }
+}
+
+/**
+ * The source GET goes without the signal (see sendOptions), so a stop cuts its body instead.
+ * The returned release also closes the body: a skipped or failed copy must not keep the
+ * source connection open.
+ */
+function cutOnAbort(body: Readable | undefined, signal: AbortSignal | undefined): () => void {
+  const cut = () => body?.destroy(signal?.reason);
+  signal?.addEventListener('abort', cut, { once: true });
+  return () => {
     signal?.removeEventListener('abort', cut);
     body?.destroy();
-  }
+  };
 }
 
 function multipartResult(
